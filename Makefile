@@ -1,0 +1,50 @@
+# make book : create .venv if missing, install, build the HTML into _build/html
+# make test : the same set-up, then every test (unit, notebooks, build, browser)
+# make execute NB=chapters/01_gates.ipynb : re-execute a chapter and store its outputs
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+VENDOR := _vendor
+# JavaScript the HTML book serves itself instead of loading from a CDN.
+HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
+REQUIREJS := requirejs@2.3.8
+MATHJAX := mathjax@3.2.2
+NB ?= chapters/*.ipynb
+
+.PHONY: book test execute lint clean
+
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENDOR)/static/.done: Makefile
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/npm $(VENDOR)/static
+	cd $(VENDOR)/npm && npm pack --silent $(HTML_MANAGER) $(REQUIREJS) $(MATHJAX) >/dev/null
+	mkdir -p $(VENDOR)/static/@jupyter-widgets/html-manager/dist $(VENDOR)/static/mathjax
+	tar -xzf $(VENDOR)/npm/jupyter-widgets-html-manager-*.tgz \
+		-C $(VENDOR)/static/@jupyter-widgets/html-manager/dist \
+		--strip-components=2 --exclude='*.map' --exclude='*/embed.js' --exclude='*/libembed-amd.js' package/dist
+	tar -xzf $(VENDOR)/npm/requirejs-*.tgz -C $(VENDOR)/static --strip-components=1 package/require.js
+	tar -xzf $(VENDOR)/npm/mathjax-*.tgz -C $(VENDOR)/static/mathjax --strip-components=2 package/es5
+	touch $@
+
+book: $(INSTALLED) $(VENDOR)/static/.done
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+
+test: $(INSTALLED) $(VENDOR)/static/.done
+	$(BIN)/ruff check lstmbook tests _ext chapters
+	$(BIN)/ruff format --check lstmbook tests _ext
+	$(BIN)/python -m pytest
+
+execute: $(INSTALLED)
+	for nb in $(NB); do \
+		echo "executing $$nb"; \
+		$(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
+	done
+
+clean:
+	rm -rf _build $(VENDOR)

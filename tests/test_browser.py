@@ -1,0 +1,94 @@
+"""Headless Chromium opens the built chapter 1 from file:// with no network and moves its sliders.
+
+A screenshot of the page after the sliders moved is saved to test-artifacts/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if CHROMIUM is None:
+    # CI installs Chromium (.ci/run); on a laptop without it, say how to get it.
+    reason = "Chromium is not installed (Debian: apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+# For each explorer on the page (a VBox with sliders): the src of every image a reader can see.
+VISIBLE_FRAMES = """() => Array.from(document.querySelectorAll('.widget-vbox'))
+    .filter(box => box.querySelector('.widget-slider'))
+    .map(box => Array.from(box.querySelectorAll('img'))
+        .filter(img => img.offsetParent !== null).map(img => img.src))"""
+
+
+@pytest.fixture(scope="module")
+def chapter_one(built_book):
+    requests = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("pageerror", lambda error: requests.append(f"page error: {error}"))
+        page.goto((built_book / "chapters/01_gates.html").as_uri(), wait_until="load")
+        page.wait_for_selector(".widget-slider", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('.widget-vbox img').length > 0")
+        yield page, requests
+        browser.close()
+
+
+def test_only_local_files_are_requested(chapter_one):
+    _, requests = chapter_one
+    remote = [url for url in requests if not url.startswith(("file://", "data:", "blob:"))]
+    assert remote == []
+
+
+def test_widgets_render_one_visible_frame_per_explorer(chapter_one):
+    page, _ = chapter_one
+    frames = page.evaluate(VISIBLE_FRAMES)
+    assert len(frames) == 3, frames  # the gate, memory and cell explorers
+    assert all(len(visible) == 1 for visible in frames), frames
+    assert page.locator(".widget-slider").count() == 6  # two sliders each
+    assert page.locator("mjx-container").count() > 5  # MathJax typeset the equations
+
+
+def test_moving_a_kernel_less_slider_changes_the_figure(chapter_one):
+    page, _ = chapter_one
+    ARTIFACTS.mkdir(exist_ok=True)
+    explorers = page.locator(".widget-vbox").filter(has=page.locator(".widget-slider"))
+    for index in range(explorers.count()):
+        explorer = explorers.nth(index)
+        explorer.scroll_into_view_if_needed()
+        before = page.evaluate(VISIBLE_FRAMES)[index]
+        for slider in range(explorer.locator(".noUi-target").count()):
+            target = explorer.locator(".noUi-target").nth(slider)
+            track, handle = target.bounding_box(), target.locator(".noUi-handle").bounding_box()
+            # click the far end of the track from where the handle is
+            handle_on_right = handle["x"] - track["x"] > track["width"] / 2
+            fraction = 0.05 if handle_on_right else 0.95
+            page.mouse.click(
+                track["x"] + fraction * track["width"], track["y"] + track["height"] / 2
+            )
+            page.wait_for_timeout(200)
+            after = page.evaluate(VISIBLE_FRAMES)[index]
+            assert len(after) == 1 and after != before, (index, slider)
+            before = after
+        explorer.screenshot(path=str(ARTIFACTS / f"chapter1-explorer{index + 1}.png"))
+    page.screenshot(path=str(ARTIFACTS / "chapter1.png"))
