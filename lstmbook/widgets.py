@@ -128,6 +128,7 @@ def draw_cell_step(
     values = [step.i, step.f, step.g, step.o]
     gates_ax.bar(list(names.values()), values, color=[GATE_COLORS[n] for n in names])
     gates_ax.set(ylim=(-1.05, 1.05), ylabel="activation", title="gates")
+    gates_ax.tick_params(axis="x", labelsize=7)
     gates_ax.axhline(0, color="black", linewidth=0.8)
     states = {"$c_{t-1}$": c_prev, "$c_t$": step.c, "$h_t$": step.h}
     states_ax.bar(list(states), list(states.values()), color=["grey", "tab:red", "tab:brown"])
