@@ -1,0 +1,429 @@
+r"""LSTM cells written out as small modules, and one loop that runs any of them.
+
+Chapter 4 compares the standard LSTM with three variants named in Greff et al. (2017),
+"LSTM: A Search Space Odyssey". Every cell maps one time step ``x`` of shape
+``(batch, input_size)`` and a state ``(h, c)``, each ``(batch, hidden_size)``, to the next
+state ``(h, c)``; :func:`run_cell` runs a cell over a whole sequence ``(batch, time, features)``.
+
+The parameters follow PyTorch's layout: ``weight_ih (G*H, I)``, ``weight_hh (G*H, H)``,
+``bias_ih (G*H,)`` and ``bias_hh (G*H,)``, gate blocks stacked in a fixed order, where ``G`` is
+the number of gate blocks. Pre-activations are ``z = W_ih x + b_ih + W_hh h + b_hh``.
+
+- :class:`LSTMCell`, the reference, ``G = 4`` in PyTorch's order ``i | f | g | o``::
+
+      i = sigmoid(z_i)   f = sigmoid(z_f)   g = tanh(z_g)   o = sigmoid(z_o)
+      c_t = f * c_{t-1} + i * g             h_t = o * tanh(c_t)
+
+  Built with the same seed, it has exactly the weights of ``nn.LSTMCell`` (same shapes, same
+  initialisation, same order), and computes the same function.
+- :class:`PeepholeLSTMCell` (Gers and Schmidhuber, 2000): the same four blocks plus three
+  diagonal peephole weights ``w_ci, w_cf, w_co`` of shape ``(H,)`` that let the gates see the
+  cell state: ``i`` and ``f`` peek at ``c_{t-1}``, ``o`` at the new ``c_t``.
+- :class:`CIFGCell`, coupled input and forget gates: ``i = 1 - f``. It has no input-gate rows:
+  ``G = 3``, order ``f | g | o``.
+- :class:`NoForgetGateCell` (NFG), the original 1997 LSTM: ``f = 1``, the cell state only
+  accumulates. It has no forget-gate rows: ``G = 3``, order ``i | g | o``.
+
+The variants drop the rows of the gate they do not compute rather than keep them unused, so
+every parameter gets a gradient and :func:`lstmbook.models.count_parameters` counts what the
+cell really uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+State = tuple[Tensor, Tensor]
+
+
+class GatedCell(nn.Module):
+    """Shared parts of the cells: the parameters, their initialisation and the pre-activations.
+
+    Subclasses set ``GATES`` (the names of their gate blocks, in order) and write ``forward``.
+    """
+
+    GATES: str = "ifgo"
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__()
+        for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        G, H = len(self.GATES), hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(G * H, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(G * H, H))
+        self.bias_ih = nn.Parameter(torch.empty(G * H))
+        self.bias_hh = nn.Parameter(torch.empty(G * H))
+
+    def reset_parameters(self) -> None:
+        """Every parameter uniform in ``[-1/sqrt(H), 1/sqrt(H)]``, in order, as PyTorch does."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for parameter in self.parameters():
+            nn.init.uniform_(parameter, -bound, bound)
+
+    def gate_slice(self, gate: str) -> slice:
+        """The rows of ``weight_ih``, ``weight_hh`` and the biases that belong to ``gate``.
+
+        >>> CIFGCell(2, 3).gate_slice("f")
+        slice(0, 3, None)
+        """
+        if gate not in self.GATES:
+            raise ValueError(f"gate must be one of {list(self.GATES)}, got {gate!r}")
+        k = self.GATES.index(gate)
+        return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
+
+    def initial_state(self, batch: int, like: Tensor) -> State:
+        """Zeros ``(h_0, c_0)``, each ``(batch, hidden_size)``, of ``like``'s dtype and device."""
+        zeros = like.new_zeros(batch, self.hidden_size)
+        return zeros, zeros
+
+    def preactivations(self, x: Tensor, h: Tensor) -> tuple[Tensor, ...]:
+        """``W_ih x + b_ih + W_hh h + b_hh``, split into one ``(batch, H)`` block per gate."""
+        z = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
+        return z.chunk(len(self.GATES), dim=-1)
+
+    def _check(self, x: Tensor, state: State | None) -> State:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
+        if x.dim() != 2 or x.shape[1] != self.input_size:
+            raise ValueError(f"x must have shape (batch, {self.input_size}), got {tuple(x.shape)}")
+        if state is None:
+            return self.initial_state(len(x), x)
+        h, c = state
+        expected = (len(x), self.hidden_size)
+        if tuple(h.shape) != expected or tuple(c.shape) != expected:
+            raise ValueError(
+                f"h and c must have shape {expected}, got {tuple(h.shape)} and {tuple(c.shape)}"
+            )
+        return h, c
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, gates={'|'.join(self.GATES)}"
+
+
+class LSTMCell(GatedCell):
+    r"""The standard LSTM cell, written out; the same function and weights as ``nn.LSTMCell``.
+
+    .. math::
+
+        i_t = \sigma(z_i),\; f_t = \sigma(z_f),\; g_t = \tanh(z_g),\; o_t = \sigma(z_o),\quad
+        c_t = f_t c_{t-1} + i_t g_t,\quad h_t = o_t \tanh(c_t)
+
+    Parameters: ``weight_ih (4H, I)``, ``weight_hh (4H, H)``, ``bias_ih (4H,)``,
+    ``bias_hh (4H,)``, gate blocks in the order ``i | f | g | o``.
+
+    >>> _ = torch.manual_seed(0)
+    >>> cell = LSTMCell(input_size=3, hidden_size=5)
+    >>> h, c = cell(torch.randn(2, 3))
+    >>> h.shape, c.shape
+    (torch.Size([2, 5]), torch.Size([2, 5]))
+    """
+
+    GATES = "ifgo"
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__(input_size, hidden_size)
+        self.reset_parameters()
+
+    def forward(self, x: Tensor, state: State | None = None) -> State:
+        """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
+        h, c = self._check(x, state)
+        z_i, z_f, z_g, z_o = self.preactivations(x, h)
+        i, f, g, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        return h, c
+
+
+class PeepholeLSTMCell(GatedCell):
+    r"""The LSTM with peephole connections (Gers and Schmidhuber, 2000).
+
+    .. math::
+
+        i_t = \sigma(z_i + w_{ci} \odot c_{t-1}),\quad f_t = \sigma(z_f + w_{cf} \odot c_{t-1}),
+        \quad c_t = f_t c_{t-1} + i_t g_t,\quad o_t = \sigma(z_o + w_{co} \odot c_t)
+
+    The peepholes ``w_ci, w_cf, w_co`` are diagonal: shape ``(H,)``, one weight per unit. With
+    all three zero this is :class:`LSTMCell`. Other parameters as in :class:`LSTMCell`.
+
+    >>> _ = torch.manual_seed(0)
+    >>> cell = PeepholeLSTMCell(3, 5)
+    >>> tuple(cell.w_ci.shape), sum(p.numel() for p in cell.parameters())
+    ((5,), 215)
+    """
+
+    GATES = "ifgo"
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__(input_size, hidden_size)
+        self.w_ci = nn.Parameter(torch.empty(hidden_size))
+        self.w_cf = nn.Parameter(torch.empty(hidden_size))
+        self.w_co = nn.Parameter(torch.empty(hidden_size))
+        self.reset_parameters()
+
+    def forward(self, x: Tensor, state: State | None = None) -> State:
+        """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
+        h, c_prev = self._check(x, state)
+        z_i, z_f, z_g, z_o = self.preactivations(x, h)
+        i = torch.sigmoid(z_i + self.w_ci * c_prev)
+        f = torch.sigmoid(z_f + self.w_cf * c_prev)
+        g = torch.tanh(z_g)
+        c = f * c_prev + i * g
+        o = torch.sigmoid(z_o + self.w_co * c)
+        h = o * torch.tanh(c)
+        return h, c
+
+
+class CIFGCell(GatedCell):
+    r"""Coupled input and forget gate: ``i = 1 - f``, so memory is written only as it is forgotten.
+
+    .. math::
+
+        f_t = \sigma(z_f),\quad c_t = f_t c_{t-1} + (1 - f_t) g_t,\quad h_t = o_t \tanh(c_t)
+
+    No input-gate rows: ``weight_ih (3H, I)``, ``weight_hh (3H, H)``, biases ``(3H,)``, gate
+    blocks in the order ``f | g | o``.
+
+    >>> CIFGCell(3, 5).weight_ih.shape
+    torch.Size([15, 3])
+    """
+
+    GATES = "fgo"
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__(input_size, hidden_size)
+        self.reset_parameters()
+
+    def forward(self, x: Tensor, state: State | None = None) -> State:
+        """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
+        h, c = self._check(x, state)
+        z_f, z_g, z_o = self.preactivations(x, h)
+        f, g, o = torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
+        c = f * c + (1.0 - f) * g
+        h = o * torch.tanh(c)
+        return h, c
+
+
+class NoForgetGateCell(GatedCell):
+    r"""No forget gate (NFG): ``f = 1``, the LSTM of Hochreiter and Schmidhuber (1997).
+
+    .. math::
+
+        c_t = c_{t-1} + i_t g_t,\quad h_t = o_t \tanh(c_t)
+
+    The cell state can only accumulate; nothing resets it within a sequence. No forget-gate
+    rows: ``weight_ih (3H, I)``, ``weight_hh (3H, H)``, biases ``(3H,)``, order ``i | g | o``.
+
+    >>> NoForgetGateCell(3, 5).weight_hh.shape
+    torch.Size([15, 5])
+    """
+
+    GATES = "igo"
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__(input_size, hidden_size)
+        self.reset_parameters()
+
+    def forward(self, x: Tensor, state: State | None = None) -> State:
+        """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
+        h, c = self._check(x, state)
+        z_i, z_g, z_o = self.preactivations(x, h)
+        i, g, o = torch.sigmoid(z_i), torch.tanh(z_g), torch.sigmoid(z_o)
+        c = c + i * g
+        h = o * torch.tanh(c)
+        return h, c
+
+
+#: The cells by name, as :class:`CellSequenceModel` accepts them.
+CELLS: dict[str, type[GatedCell]] = {
+    "lstm": LSTMCell,
+    "peephole": PeepholeLSTMCell,
+    "cifg": CIFGCell,
+    "nfg": NoForgetGateCell,
+}
+
+
+def run_cell(
+    cell: Callable[[Tensor, State | None], State], x: Tensor, state: State | None = None
+) -> tuple[Tensor, State]:
+    """Run ``cell`` over every step of ``x`` (batch, time, features), as ``nn.LSTM`` does.
+
+    A plain Python loop: ``(h, c) = cell(x[:, t], (h, c))`` for ``t = 0 .. T-1``, from
+    ``state`` (zeros when None). Returns ``output`` of shape ``(batch, time, hidden)``, the
+    ``h`` of every step, and the final state ``(h_T, c_T)``, each ``(batch, hidden)``.
+    (``nn.LSTM`` returns its final state with a leading ``layers * directions`` axis.)
+
+    >>> _ = torch.manual_seed(0)
+    >>> output, (h, c) = run_cell(CIFGCell(2, 4), torch.randn(3, 7, 2))
+    >>> output.shape, h.shape, torch.equal(output[:, -1], h)
+    (torch.Size([3, 7, 4]), torch.Size([3, 4]), True)
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
+    if x.dim() != 3 or x.shape[1] < 1:
+        raise ValueError(f"x must have shape (batch, time >= 1, features), got {tuple(x.shape)}")
+    outputs = []
+    for t in range(x.shape[1]):
+        state = cell(x[:, t], state)
+        outputs.append(state[0])
+    return torch.stack(outputs, dim=1), state
+
+
+class CellSequence(nn.Module):
+    """A cell and :func:`run_cell` as one layer: ``x (batch, time, I) -> (output, (h_T, c_T))``.
+
+    >>> layer = CellSequence(PeepholeLSTMCell(2, 4))
+    >>> output, (h, c) = layer(torch.zeros(3, 6, 2))
+    >>> output.shape
+    torch.Size([3, 6, 4])
+    """
+
+    def __init__(self, cell: GatedCell) -> None:
+        super().__init__()
+        self.cell = cell
+
+    def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        return run_cell(self.cell, x, state)
+
+
+class CellSequenceModel(nn.Module):
+    """A cell run over the sequence and a linear head on ``h_T``: ``(batch, time, I) -> out``.
+
+    The counterpart of :class:`lstmbook.models.SequenceModel` for the cells of this module: the
+    output is ``(batch, output_size)`` for a classifier, ``(batch,)`` when ``output_size == 1``.
+
+    Args:
+        input_size: features per time step.
+        hidden_size: units of the cell.
+        output_size: classes (logits) or 1 (a regressor).
+        cell: a name in :data:`CELLS`: ``"lstm"``, ``"peephole"``, ``"cifg"`` or ``"nfg"``.
+
+    >>> _ = torch.manual_seed(0)
+    >>> CellSequenceModel(2, 8, 1, cell="nfg")(torch.randn(4, 10, 2)).shape
+    torch.Size([4])
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int, cell: str = "lstm"):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        self.rnn = CellSequence(CELLS[cell](input_size, hidden_size))
+        self.head = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
+        if not isinstance(x, Tensor) or x.dim() != 3:
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"x must have shape (batch, time, features), got {shape}")
+        _, (h, _) = self.rnn(x)
+        out = self.head(h)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+# Exercise checkers ------------------------------------------------------------------------------
+
+
+def _report(ok: bool, correct: str, wrong: str) -> bool:
+    print(f"Correct: {correct}" if ok else f"Not yet: {wrong}")
+    return ok
+
+
+def _call(fn: Callable, *args: object) -> tuple[bool, object]:
+    if not callable(fn):
+        raise TypeError(f"expected a function, got {type(fn).__name__}")
+    try:
+        return True, fn(*args)
+    except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
+        print(f"Not yet: your function raised {type(error).__name__}: {error}")
+        return False, None
+
+
+def _close(got: object, expected: Tensor) -> bool:
+    if not isinstance(got, Tensor) or got.shape != expected.shape:
+        return False
+    return torch.allclose(got.double(), expected, rtol=1e-6, atol=1e-9)
+
+
+def check_cifg_step(fn: Callable[[Tensor, Tensor, Tensor, Tensor], State]) -> bool:
+    """Exercise checker: ``fn(z_f, z_g, z_o, c_prev)`` should return a CIFG step's ``(h, c)``.
+
+    The arguments are the forget, candidate and output pre-activations and the previous cell
+    state, each ``(batch, H)``. Compares with :class:`CIFGCell` on seeded values (float64).
+    Prints "Correct: ..." and returns True, or says what differs and returns False.
+    """
+    generator = torch.Generator().manual_seed(0)
+    z_f, z_g, z_o, c_prev = torch.randn(4, 3, 5, generator=generator, dtype=torch.float64)
+    ok, got = _call(fn, z_f, z_g, z_o, c_prev)
+    if not ok:
+        return False
+    f, g, o = torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
+    c = f * c_prev + (1 - f) * g
+    h = o * torch.tanh(c)
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        return _report(False, "", f"expected a pair (h, c), got {type(got).__name__}.")
+    got_h, got_c = got
+    if not _close(got_c, c):
+        return _report(False, "", "c differs: with i = 1 - f, c = f * c_prev + (1 - f) * g.")
+    if not _close(got_h, h):
+        return _report(False, "", "c is right but h differs: h = o * tanh(c), with the new c.")
+    return _report(True, "c = f * c_prev + (1 - f) * g and h = o * tanh(c).", "")
+
+
+def check_peephole_parameter_count(fn: Callable[[int, int], int]) -> bool:
+    """Exercise checker: ``fn(input_size, hidden_size)`` should count a peephole cell's parameters.
+
+    Compares with ``PeepholeLSTMCell(input_size, hidden_size)`` for several sizes.
+    """
+    for input_size, hidden_size in [(1, 1), (2, 32), (10, 7), (300, 128)]:
+        ok, got = _call(fn, input_size, hidden_size)
+        if not ok:
+            return False
+        cell = PeepholeLSTMCell(input_size, hidden_size)
+        expected = sum(p.numel() for p in cell.parameters())
+        if got != expected:
+            return _report(
+                False,
+                "",
+                f"for input_size={input_size}, hidden_size={hidden_size}, the peephole cell "
+                f"has {expected} parameters, your function says {got}.",
+            )
+    return _report(True, "4H(I + H) weights, 8H biases and 3H peepholes.", "")
+
+
+def check_gru_step(fn: Callable[..., Tensor]) -> bool:
+    """Exercise checker: ``fn(x, h, weight_ih, weight_hh, bias_ih, bias_hh)`` should be one step
+    of ``nn.GRUCell``, whose parameters hold the blocks ``r | z | n`` (reset, update, new).
+
+    Compares with ``nn.GRUCell`` (float64) on seeded inputs and weights.
+    """
+    generator = torch.Generator().manual_seed(0)
+    gru = nn.GRUCell(3, 4).double()
+    with torch.no_grad():
+        for parameter in gru.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float64))
+    x = torch.randn(5, 3, generator=generator, dtype=torch.float64)
+    h = torch.randn(5, 4, generator=generator, dtype=torch.float64)
+    with torch.no_grad():
+        expected = gru(x, h)
+        ok, got = _call(fn, x, h, gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh)
+    if not ok:
+        return False
+    if not isinstance(got, Tensor) or got.shape != expected.shape:
+        shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
+        return _report(False, "", f"expected shape {tuple(expected.shape)}, got {shape}.")
+    if not _close(got, expected):
+        return _report(
+            False,
+            "",
+            "the values differ from nn.GRUCell: the reset gate multiplies "
+            "(W_hn h + b_hn), bias included, and h_t = (1 - z) * n + z * h.",
+        )
+    return _report(True, "the same step as nn.GRUCell.", "")
