@@ -1,0 +1,869 @@
+"""An LSTM in NumPy, forward and backward, that computes exactly what ``torch.nn.LSTM`` computes.
+
+Chapter 2 builds it. The equations, with PyTorch's gate order i, f, g, o and two bias vectors::
+
+    i_t = sigmoid(x_t W_ii^T + b_ii + h_{t-1} W_hi^T + b_hi)     input gate
+    f_t = sigmoid(x_t W_if^T + b_if + h_{t-1} W_hf^T + b_hf)     forget gate
+    g_t = tanh(x_t W_ig^T + b_ig + h_{t-1} W_hg^T + b_hg)        candidate memory
+    o_t = sigmoid(x_t W_io^T + b_io + h_{t-1} W_ho^T + b_ho)     output gate
+    c_t = f_t * c_{t-1} + i_t * g_t                              cell state
+    h_t = o_t * tanh(c_t)                                        hidden state
+
+The four gate matrices are stacked into ``W_ih`` of shape ``(4H, D)`` and ``W_hh`` of shape
+``(4H, H)``, rows in the order i, f, g, o, exactly as in ``nn.LSTM``'s ``weight_ih_l0`` and
+``weight_hh_l0``. For speed, :meth:`LSTM.forward` works on a rearranged copy: rows in the order
+i, f, o, g, so that the three sigmoid gates sit side by side and one ``exp`` call serves all
+three; their rows negated, so that the products give ``-z`` ready for ``exp(-z)``; and vectors
+as columns ``(features, batch)``, so that every gate's block is contiguous in memory.
+
+What is here:
+
+- :class:`FourMatrixCell`: the source article's cell, four weight matrices applied to
+  ``concat([x, h_prev])``, forward only (kept to compare with, and to benchmark).
+- :class:`LSTM`: the fused layer, forward and backward through time, float32 or float64,
+  loadable from and convertible to ``nn.LSTM``.
+- :class:`Linear`, :func:`cross_entropy`, :class:`Adam`, :func:`clip_grad_norm`,
+  :class:`SequenceClassifier` and :func:`train_classifier`: just enough to train it.
+- ``check_*``: checkers for the chapter's exercises.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from tqdm.auto import tqdm
+
+if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes seconds.
+    import torch
+
+Array = NDArray[np.floating]
+Params = dict[str, Array]
+
+#: The names ``torch_grads()`` uses, keyed by this module's parameter names.
+TORCH_NAMES = {
+    "W_ih": "weight_ih_l0",
+    "W_hh": "weight_hh_l0",
+    "b_ih": "bias_ih_l0",
+    "b_hh": "bias_hh_l0",
+}
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _check_size(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _as_finite(
+    name: str, value: ArrayLike, shape: tuple[int | None, ...], dtype: np.dtype
+) -> Array:
+    """``value`` as an array of ``dtype``, after checking its shape and that it is finite.
+
+    ``None`` in ``shape`` accepts any size on that axis.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.ndim != len(shape) or any(
+        n is not None and n != m for n, m in zip(shape, array.shape, strict=False)
+    ):
+        expected = "(" + ", ".join("*" if n is None else str(n) for n in shape) + ")"
+        raise ValueError(f"{name} must have shape {expected}, got {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    array = array.astype(dtype, copy=False)
+    # A sum is a fast test: it is finite when every entry is (the full test runs only if not).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = array.sum()
+    if not np.isfinite(total) and not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return array
+
+
+def _source_sigmoid(x: Array) -> Array:
+    return 1 / (1 + np.exp(-x))
+
+
+class FourMatrixCell:
+    """The source article's LSTM cell design: four weight matrices, each applied to ``[x; h_prev]``.
+
+    A small reproduction of that design, kept to compare with and to benchmark. Vectors are
+    columns, as in the source: ``x`` has shape ``(input_size, batch)``, ``h`` and ``c`` have shape
+    ``(hidden_size, batch)``. Each gate has its own weight of shape
+    ``(hidden_size, input_size + hidden_size)`` and bias of shape ``(hidden_size, 1)``:
+    ``W_f, W_i, W_c, W_o`` and ``b_f, b_i, b_c, b_o`` (``c`` is the candidate memory, which
+    PyTorch calls ``g``). Forward only: the source has no backward pass.
+
+    >>> cell = FourMatrixCell(3, 2, seed=0)
+    >>> h, c = cell.forward(np.ones((3, 1)), np.zeros((2, 1)), np.zeros((2, 1)))
+    >>> h.shape, c.shape
+    ((2, 1), (2, 1))
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        self.input_size = _check_size("input_size", input_size)
+        self.hidden_size = _check_size("hidden_size", hidden_size)
+        dtype = _check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        shape = (hidden_size, input_size + hidden_size)
+        # As in the source: small random weights, zero biases.
+        self.W_f = (rng.standard_normal(shape) * 0.1).astype(dtype)
+        self.W_i = (rng.standard_normal(shape) * 0.1).astype(dtype)
+        self.W_c = (rng.standard_normal(shape) * 0.1).astype(dtype)
+        self.W_o = (rng.standard_normal(shape) * 0.1).astype(dtype)
+        self.b_f = np.zeros((hidden_size, 1), dtype=dtype)
+        self.b_i = np.zeros((hidden_size, 1), dtype=dtype)
+        self.b_c = np.zeros((hidden_size, 1), dtype=dtype)
+        self.b_o = np.zeros((hidden_size, 1), dtype=dtype)
+
+    def forward(self, x: Array, h_prev: Array, c_prev: Array) -> tuple[Array, Array]:
+        """One step: ``x`` ``(input_size, batch)``, state ``(hidden_size, batch)`` -> ``(h, c)``."""
+        concat = np.concatenate([x, h_prev], axis=0)  # (input_size + hidden_size, batch)
+        f = _source_sigmoid(self.W_f @ concat + self.b_f)  # forget gate
+        i = _source_sigmoid(self.W_i @ concat + self.b_i)  # input gate
+        c_tilde = np.tanh(self.W_c @ concat + self.b_c)  # candidate memory
+        o = _source_sigmoid(self.W_o @ concat + self.b_o)  # output gate
+        c = f * c_prev + i * c_tilde
+        h = o * np.tanh(c)
+        return h, c
+
+    def forward_sequence(self, X: Array) -> Array:
+        """The cell looped over time from a zero state, as the source's ``SimpleLSTM`` does.
+
+        ``X`` has shape ``(batch, time, input_size)``; returns ``H`` ``(batch, time, hidden_size)``.
+        """
+        batch, time, _ = X.shape
+        h = np.zeros((self.hidden_size, batch), dtype=self.W_f.dtype)
+        c = np.zeros_like(h)
+        H = np.empty((batch, time, self.hidden_size), dtype=h.dtype)
+        for t in range(time):
+            h, c = self.forward(X[:, t].T, h, c)
+            H[:, t] = h.T
+        return H
+
+
+def _gate_order(hidden_size: int) -> NDArray[np.intp]:
+    """Row indices that turn PyTorch's gate order i|f|g|o into i|f|o|g, and back (it is its own
+    inverse: it swaps the last two blocks)."""
+    H = hidden_size
+    return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
+
+
+@dataclass
+class _Cache:
+    """What :meth:`LSTM.backward` needs from the forward pass (gate order i|f|o|g)."""
+
+    X: Array  # (time, batch, input) the input, time-major
+    gates: Array  # (time, 4H, batch) gate values as columns: i, f, o (sigmoid), g (tanh)
+    h: Array  # (time + 1, batch, H) hidden states h_0 .. h_T, time-major rows
+    c: Array  # (time + 1, H, batch) cell states c_0 .. c_T as columns
+    tanh_c: Array  # (time, H, batch) tanh(c_1) .. tanh(c_T)
+    W_ih: Array  # (4H, input) rows in order i|f|o|g
+    W_hh: Array  # (4H, H) rows in order i|f|o|g
+
+
+class LSTM:
+    """A one-layer LSTM over a batch of sequences, forward and backward, in NumPy.
+
+    It computes what ``torch.nn.LSTM(input_size, hidden_size, batch_first=True)`` computes,
+    with the same parameters, in the same layout:
+
+    ========  ===========================  ==============================================
+    name      shape                        PyTorch's name
+    ========  ===========================  ==============================================
+    ``W_ih``  ``(4 * hidden, input)``      ``weight_ih_l0``, rows for gates i, f, g, o
+    ``W_hh``  ``(4 * hidden, hidden)``     ``weight_hh_l0``
+    ``b_ih``  ``(4 * hidden,)``            ``bias_ih_l0``
+    ``b_hh``  ``(4 * hidden,)``            ``bias_hh_l0``
+    ========  ===========================  ==============================================
+
+    Inputs and outputs are batch-first: ``X`` has shape ``(batch, time, input)`` and
+    ``H = forward(X)[0]`` has shape ``(batch, time, hidden)``; ``H[:, -1]`` equals ``h_T``.
+    :meth:`backward` takes the gradient of a scalar loss with respect to ``H`` (and optionally
+    the final ``h_T``, ``c_T``), back-propagates through time, returns the gradient with respect
+    to ``X``, and stores the parameters' gradients in :attr:`grads` (the initial state's in
+    :attr:`grad_state`).
+
+    Args:
+        input_size: features per time step, ``D``.
+        hidden_size: units, ``H``.
+        seed: seed of the initialisation, which is PyTorch's: every parameter uniform in
+            ``(-1 / sqrt(H), 1 / sqrt(H))``.
+        dtype: ``np.float32`` or ``np.float64``; inputs are converted to it.
+
+    >>> layer = LSTM(3, 5, seed=0)
+    >>> X = np.ones((2, 4, 3), dtype=np.float32)        # (batch, time, input)
+    >>> H, (h_T, c_T) = layer.forward(X)
+    >>> H.shape, h_T.shape, bool(np.all(H[:, -1] == h_T))
+    ((2, 4, 5), (2, 5), True)
+    >>> dX = layer.backward(np.ones_like(H))           # gradient of H.sum()
+    >>> dX.shape, layer.grads["W_ih"].shape
+    ((2, 4, 3), (20, 3))
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        self.input_size = _check_size("input_size", input_size)
+        self.hidden_size = _check_size("hidden_size", hidden_size)
+        self.dtype = _check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(hidden_size)
+        G = 4 * hidden_size
+        self.W_ih = rng.uniform(-k, k, (G, input_size)).astype(self.dtype)
+        self.W_hh = rng.uniform(-k, k, (G, hidden_size)).astype(self.dtype)
+        self.b_ih = rng.uniform(-k, k, G).astype(self.dtype)
+        self.b_hh = rng.uniform(-k, k, G).astype(self.dtype)
+        self._order = _gate_order(hidden_size)
+        self._sign = np.ones((G, 1), dtype=self.dtype)
+        self._sign[: 3 * hidden_size] = -1.0
+        self.grads: Params = {}
+        self.grad_state: tuple[Array, Array] | None = None
+        self._cache: _Cache | None = None
+
+    def __repr__(self) -> str:
+        return f"LSTM({self.input_size}, {self.hidden_size}, dtype={self.dtype.name})"
+
+    def parameters(self) -> Params:
+        """The parameters by name (the arrays themselves: an optimiser updates them in place)."""
+        return {"W_ih": self.W_ih, "W_hh": self.W_hh, "b_ih": self.b_ih, "b_hh": self.b_hh}
+
+    # ----------------------------------------------------------------------------- PyTorch
+
+    @classmethod
+    def from_torch(cls, torch_lstm: torch.nn.LSTM, *, dtype: Any = None) -> LSTM:
+        """A layer with the parameters of ``torch_lstm``, a 1-layer, unidirectional
+        ``nn.LSTM`` with ``batch_first=True`` and biases. ``dtype`` defaults to the module's."""
+        import torch
+
+        if not isinstance(torch_lstm, torch.nn.LSTM):
+            raise TypeError(f"expected a torch.nn.LSTM, got {type(torch_lstm).__name__}")
+        expected = {"num_layers": 1, "bidirectional": False, "batch_first": True, "bias": True}
+        expected["proj_size"] = 0
+        for name, value in expected.items():
+            got = getattr(torch_lstm, name)
+            if got != value:
+                raise ValueError(f"nn.LSTM must have {name}={value}, got {name}={got}")
+        params = {k: v.detach().cpu().numpy() for k, v in torch_lstm.named_parameters()}
+        if dtype is None:
+            dtype = params["weight_ih_l0"].dtype
+            dtype = dtype if dtype in (np.float32, np.float64) else np.float32
+        layer = cls(torch_lstm.input_size, torch_lstm.hidden_size, dtype=dtype)
+        for name, torch_name in TORCH_NAMES.items():
+            setattr(layer, name, params[torch_name].astype(layer.dtype))
+        return layer
+
+    def to_torch(self) -> torch.nn.LSTM:
+        """An ``nn.LSTM(batch_first=True)`` of the same dtype, with a copy of these parameters."""
+        import torch
+
+        torch_dtype = torch.float64 if self.dtype == np.float64 else torch.float32
+        module = torch.nn.LSTM(
+            self.input_size, self.hidden_size, batch_first=True, dtype=torch_dtype
+        )
+        with torch.no_grad():
+            for name, torch_name in TORCH_NAMES.items():
+                getattr(module, torch_name).copy_(torch.from_numpy(getattr(self, name)))
+        return module
+
+    def torch_grads(self) -> dict[str, Array]:
+        """The last :meth:`backward`'s parameter gradients, keyed and shaped like
+        ``dict(nn.LSTM.named_parameters())``: ``weight_ih_l0`` ``(4H, D)``, ``weight_hh_l0``
+        ``(4H, H)``, ``bias_ih_l0`` ``(4H,)``, ``bias_hh_l0`` ``(4H,)``."""
+        if not self.grads:
+            raise ValueError("no gradients yet: call forward, then backward")
+        return {TORCH_NAMES[name]: grad.copy() for name, grad in self.grads.items()}
+
+    # ----------------------------------------------------------------------------- forward
+
+    def forward(
+        self, X: ArrayLike, state: tuple[ArrayLike, ArrayLike] | None = None
+    ) -> tuple[Array, tuple[Array, Array]]:
+        """Run the layer over ``X``, shape ``(batch, time, input)``, from ``state = (h_0, c_0)``,
+        each ``(batch, hidden)`` (zeros if ``None``).
+
+        Returns ``H`` of shape ``(batch, time, hidden)`` and the final ``(h_T, c_T)``, each
+        ``(batch, hidden)``. Keeps what :meth:`backward` needs.
+        """
+        X = _as_finite("X", X, (None, None, self.input_size), self.dtype)
+        B, T, D = X.shape
+        H = self.hidden_size
+        h0, c0 = self._initial_state(state, B)
+        W_ih, W_hh = self.W_ih[self._order], self.W_hh[self._order]  # rows i|f|o|g
+        # The sigmoid gates' rows negated (exactly): the products give -z, ready for exp(-z).
+        sign = self._sign  # (4H, 1): -1 for i, f, o; +1 for g
+
+        # Per step, vectors are columns (features, batch), as in the source: then each gate's
+        # block is one contiguous piece of memory, which NumPy's elementwise functions run
+        # fastest. The input projections of all steps in one (batched) matrix product:
+        X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, D)
+        X_cols = np.ascontiguousarray(X_tm.transpose(0, 2, 1))  # (T, D, B)
+        gates = np.matmul(sign * W_ih, X_cols)  # (T, 4H, B): pre-activations, then gates
+        gates += sign * (self.b_ih + self.b_hh)[self._order, None]  # both biases, once
+        W_hh_signed = sign * W_hh  # (4H, H)
+        i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B) each
+        sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
+        h = np.empty((T + 1, H, B), dtype=self.dtype)  # h[t] is h_t; h[0] the initial state
+        c = np.empty((T + 1, H, B), dtype=self.dtype)
+        h[0], c[0] = h0.T, c0.T
+        tanh_c = np.empty((T, H, B), dtype=self.dtype)  # tanh_c[t - 1] is tanh(c_t)
+        hW = np.empty((4 * H, B), dtype=self.dtype)  # W_hh h_{t-1}, sigmoid rows negated
+        ig = np.empty((H, B), dtype=self.dtype)  # i_t * g_t
+
+        with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88 (float32): sigmoid 0
+            for t in range(T):
+                np.matmul(W_hh_signed, h[t], out=hW)
+                gates[t] += hW  # (-z_i, -z_f, -z_o, z_g)
+                s = sigmoid_gates[t]
+                np.exp(s, out=s)  # i, f, o = 1 / (1 + exp(-z)) in three calls
+                s += 1.0
+                np.reciprocal(s, out=s)
+                np.tanh(g[t], out=g[t])
+                np.multiply(f[t], c[t], out=c[t + 1])  # c_t = f * c_{t-1} + i * g
+                np.multiply(i[t], g[t], out=ig)
+                c[t + 1] += ig
+                np.tanh(c[t + 1], out=tanh_c[t])
+                np.multiply(o[t], tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
+
+        h_rows = np.ascontiguousarray(h.transpose(0, 2, 1))  # (T + 1, B, H)
+        self._cache = _Cache(X_tm, gates, h_rows, c, tanh_c, W_ih, W_hh)
+        H_out = np.ascontiguousarray(h_rows[1:].transpose(1, 0, 2))  # (B, T, H)
+        return H_out, (h_rows[T].copy(), c[T].T.copy())
+
+    def _initial_state(self, state: Any, batch: int) -> tuple[Array, Array]:
+        H = self.hidden_size
+        if state is None:
+            zeros = np.zeros((batch, H), dtype=self.dtype)
+            return zeros, zeros
+        if not isinstance(state, tuple | list) or len(state) != 2:
+            raise ValueError(f"state must be a pair (h_0, c_0), got {type(state).__name__}")
+        h0 = _as_finite("h_0", state[0], (batch, H), self.dtype)
+        c0 = _as_finite("c_0", state[1], (batch, H), self.dtype)
+        return h0, c0
+
+    # ----------------------------------------------------------------------------- backward
+
+    def backward(
+        self,
+        dH: ArrayLike | None,
+        dh_T: ArrayLike | None = None,
+        dc_T: ArrayLike | None = None,
+    ) -> Array:
+        """Back-propagate through time from the last :meth:`forward`.
+
+        Args:
+            dH: gradient of a scalar loss with respect to ``H``, ``(batch, time, hidden)``
+                (``None``: zeros, the loss does not use ``H``).
+            dh_T, dc_T: gradients with respect to the final state, ``(batch, hidden)`` each
+                (``None``: zeros). ``dh_T`` adds to ``dH[:, -1]``, since ``H[:, -1]`` is ``h_T``.
+
+        Returns:
+            ``dX`` of shape ``(batch, time, input)``. Stores the parameters' gradients in
+            :attr:`grads` (keys as :meth:`parameters`) and ``(dh_0, dc_0)`` in :attr:`grad_state`.
+        """
+        cache = self._cache
+        if cache is None:
+            raise ValueError("backward called before forward: run forward first")
+        T, B, D = cache.X.shape
+        H = self.hidden_size
+        dh = np.zeros((B, H), dtype=self.dtype)
+        dc = np.zeros((B, H), dtype=self.dtype)
+        if dH is not None:
+            dH = _as_finite("dH", dH, (B, T, H), self.dtype)
+        if dh_T is not None:
+            dh[:] = _as_finite("dh_T", dh_T, (B, H), self.dtype)
+        if dc_T is not None:
+            dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
+
+        gates, c, tanh_c = cache.gates, cache.c, cache.tanh_c
+        i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B) each
+        # Columns, as in forward: dL/dh_t and dL/dc_t are (H, B).
+        dh, dc = np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
+        if dH is not None:
+            dH = np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
+            dH = np.ascontiguousarray(dH.transpose(0, 2, 1))  # (T, H, B)
+        dz = np.empty((4 * H, B), dtype=self.dtype)  # dL/d(pre-activations) of one step
+        di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B) each
+        dZ = np.empty((4 * H, T, B), dtype=self.dtype)  # every step's dz, side by side
+        W_hh_T = np.ascontiguousarray(cache.W_hh.T)  # (H, 4H)
+        tmp = np.empty((H, B), dtype=self.dtype)
+        slope = np.empty((4 * H, B), dtype=self.dtype)  # the nonlinearities' derivatives
+        for t in range(T - 1, -1, -1):
+            if dH is not None:
+                dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
+            # h_t = o * tanh(c_t): into the output gate, and on into the cell state.
+            np.multiply(dh, tanh_c[t], out=do)
+            np.multiply(tanh_c[t], tanh_c[t], out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            tmp *= o[t]
+            tmp *= dh
+            dc += tmp  # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
+            # c_t = f * c_{t-1} + i * g
+            np.multiply(dc, g[t], out=di)
+            np.multiply(dc, c[t], out=df)
+            np.multiply(dc, i[t], out=dg)
+            # Through the nonlinearities: sigmoid' = s - s^2 for i, f, o and tanh' = 1 - g^2.
+            np.multiply(gates[t], gates[t], out=slope)
+            np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
+            np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
+            dz *= slope
+            dc *= f[t]  # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
+            np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
+            dZ[:, t] = dz
+        self.grad_state = (dh.T.copy(), dc.T.copy())  # (dL/dh_0, dL/dc_0), (B, H) each
+
+        # Parameter gradients and dX for all steps at once: sums over time and batch.
+        dZ = dZ.reshape(4 * H, T * B)  # (4H, T * B)
+        dW_ih = dZ @ cache.X.reshape(T * B, D)  # (4H, D), rows i|f|o|g
+        dW_hh = dZ @ cache.h[:-1].reshape(T * B, H)  # (4H, H): h_0 .. h_{T-1}
+        db = dZ.sum(axis=1)  # (4H,)
+        order = self._order
+        self.grads = {
+            "W_ih": dW_ih[order],
+            "W_hh": dW_hh[order],
+            "b_ih": db[order],
+            "b_hh": db[order].copy(),
+        }
+        dX = (dZ.T @ cache.W_ih).reshape(T, B, D)  # (T, B, D)
+        return np.ascontiguousarray(dX.transpose(1, 0, 2))  # (B, T, D)
+
+    def gate_values(self) -> dict[str, Array]:
+        """The last forward pass's gates ``i, f, g, o``, each ``(batch, time, hidden)``."""
+        if self._cache is None:
+            raise ValueError("no gate values yet: run forward first")
+        H = self.hidden_size
+        gates = self._cache.gates.transpose(2, 0, 1)  # (B, T, 4H), i|f|o|g
+        blocks = {"i": 0, "f": 1, "o": 2, "g": 3}
+        return {k: gates[:, :, blocks[k] * H : (blocks[k] + 1) * H].copy() for k in "ifgo"}
+
+    @classmethod
+    def from_four_matrix_cell(cls, cell: FourMatrixCell) -> LSTM:
+        """The same function as ``cell``, as one fused layer in PyTorch's layout.
+
+        Each of the source's matrices ``W_x`` ``(H, D + H)`` acts on ``[x; h]``: its first ``D``
+        columns multiply ``x``, the rest ``h``. Stacking the gates' column blocks in the order
+        i, f, g (the source's ``c``), o gives ``W_ih`` and ``W_hh``. The source has one bias per
+        gate; PyTorch has two, so ``b_hh`` is zero.
+        """
+        layer = cls(cell.input_size, cell.hidden_size, dtype=cell.W_f.dtype)
+        D = cell.input_size
+        stacked = np.concatenate([cell.W_i, cell.W_f, cell.W_c, cell.W_o])  # (4H, D + H)
+        layer.W_ih = stacked[:, :D].copy()
+        layer.W_hh = stacked[:, D:].copy()
+        layer.b_ih = np.concatenate([cell.b_i, cell.b_f, cell.b_c, cell.b_o]).ravel()
+        layer.b_hh = np.zeros_like(layer.b_ih)
+        return layer
+
+
+def compare_with_torch(
+    layer: LSTM,
+    X: ArrayLike,
+    state: tuple[ArrayLike, ArrayLike] | None = None,
+    *,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Run ``layer`` and its ``nn.LSTM`` twin forward and backward on the same data; return the
+    relative error ``max |ours - torch| / max |torch|`` of every result.
+
+    The loss is a random linear function (drawn with ``seed``) of ``H``, ``h_T`` and ``c_T``;
+    PyTorch's side is computed by autograd. Keys: ``H``, ``h_T``, ``c_T``, ``dX``, the four
+    parameter names of ``nn.LSTM``, and with a ``state`` also ``dh_0``, ``dc_0``. In float64
+    every error should be near ``1e-16``.
+
+    >>> layer = LSTM(3, 4, seed=0, dtype=np.float64)
+    >>> errors = compare_with_torch(layer, np.ones((2, 5, 3)))
+    >>> len(errors), bool(max(errors.values()) < 1e-12)
+    (8, True)
+    """
+    import torch
+
+    X = _as_finite("X", X, (None, None, layer.input_size), layer.dtype)
+    B = len(X)
+    if state is not None:
+        state = layer._initial_state(state, B)
+    H, (h_T, c_T) = layer.forward(X, state)
+    rng = np.random.default_rng(seed)
+    dH, dh_T, dc_T = (rng.standard_normal(a.shape).astype(layer.dtype) for a in (H, h_T, c_T))
+    dX = layer.backward(dH, dh_T, dc_T)
+    ours = {"H": H, "h_T": h_T, "c_T": c_T, "dX": dX} | layer.torch_grads()
+
+    module = layer.to_torch()
+    X_t = torch.tensor(X, requires_grad=True)
+    leaves = []
+    if state is not None:
+        leaves = [torch.tensor(s[None], requires_grad=True) for s in state]  # (1, B, H)
+        ours["dh_0"], ours["dc_0"] = layer.grad_state
+    H_t, (h_T_t, c_T_t) = module(X_t, tuple(leaves) if leaves else None)
+    loss = (H_t * torch.from_numpy(dH)).sum()
+    loss = (
+        loss + (h_T_t[0] * torch.from_numpy(dh_T)).sum() + (c_T_t[0] * torch.from_numpy(dc_T)).sum()
+    )
+    loss.backward()
+    theirs = {"H": H_t, "h_T": h_T_t[0], "c_T": c_T_t[0], "dX": X_t.grad}
+    theirs |= {name: p.grad for name, p in module.named_parameters()}
+    if leaves:
+        theirs["dh_0"], theirs["dc_0"] = (leaf.grad[0] for leaf in leaves)
+    return {k: _relative_error(ours[k], theirs[k].detach().numpy()) for k in theirs}
+
+
+# --------------------------------------------------------------------------------- training
+
+
+class Linear:
+    """A dense layer ``y = x W^T + b``: ``x`` ``(batch, in_features)`` -> ``(batch, out_features)``.
+
+    ``W`` has shape ``(out_features, in_features)`` and ``b`` ``(out_features,)``, initialised as
+    PyTorch's ``nn.Linear``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        dtype = _check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(_check_size("in_features", in_features))
+        self.W = rng.uniform(-k, k, (_check_size("out_features", out_features), in_features))
+        self.W = self.W.astype(dtype)
+        self.b = rng.uniform(-k, k, out_features).astype(dtype)
+        self.grads: Params = {}
+        self._x: Array | None = None
+
+    def parameters(self) -> Params:
+        return {"W": self.W, "b": self.b}
+
+    def forward(self, x: Array) -> Array:
+        self._x = x
+        return x @ self.W.T + self.b
+
+    def backward(self, dy: Array) -> Array:
+        """``dy`` ``(batch, out_features)`` -> ``dx``; stores ``grads["W"]``, ``grads["b"]``."""
+        if self._x is None:
+            raise ValueError("backward called before forward: run forward first")
+        self.grads = {"W": dy.T @ self._x, "b": dy.sum(axis=0)}
+        return dy @ self.W
+
+
+def cross_entropy(logits: Array, y: NDArray[np.integer]) -> tuple[float, Array]:
+    """Mean softmax cross-entropy of ``logits`` ``(batch, classes)`` against labels ``y``
+    ``(batch,)``, and its gradient with respect to ``logits``."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    loss = -log_p[rows, y].mean()
+    grad = np.exp(log_p)
+    grad[rows, y] -= 1.0
+    return float(loss), grad / len(y)
+
+
+def clip_grad_norm(grads: Params, max_norm: float) -> float:
+    """Scale all ``grads`` in place so that their joint L2 norm is at most ``max_norm``.
+
+    Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
+    """
+    norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    if norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / (norm + 1e-6)
+    return norm
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015) over a dict of NumPy parameters, updated in place.
+
+    >>> w = {"w": np.array([1.0])}
+    >>> opt = Adam(w, lr=0.1)
+    >>> opt.step({"w": np.array([2.0])}); w["w"].round(3)
+    array([0.9])
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+        self.m = {k: np.zeros_like(p) for k, p in params.items()}
+        self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        self.t = 0
+
+    def step(self, grads: Params) -> None:
+        """One update from ``grads`` (same keys and shapes as the parameters)."""
+        self.t += 1
+        beta1, beta2 = self.betas
+        for k, p in self.params.items():
+            g = grads[k]
+            self.m[k] = beta1 * self.m[k] + (1 - beta1) * g
+            self.v[k] = beta2 * self.v[k] + (1 - beta2) * g * g
+            m_hat = self.m[k] / (1 - beta1**self.t)
+            v_hat = self.v[k] / (1 - beta2**self.t)
+            p -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.dtype)
+
+
+class SequenceClassifier:
+    """An :class:`LSTM` whose final hidden state ``h_T`` feeds a :class:`Linear` readout.
+
+    ``X`` ``(batch, time, input)`` -> logits ``(batch, classes)``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        classes: int = 2,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        seeds = rng.integers(2**31, size=2)
+        self.lstm = LSTM(input_size, hidden_size, seed=int(seeds[0]), dtype=dtype)
+        self.readout = Linear(hidden_size, classes, seed=int(seeds[1]), dtype=dtype)
+
+    def parameters(self) -> Params:
+        """Every parameter, named ``lstm.W_ih``, ..., ``readout.b``."""
+        named = {f"lstm.{k}": v for k, v in self.lstm.parameters().items()}
+        return named | {f"readout.{k}": v for k, v in self.readout.parameters().items()}
+
+    def logits(self, X: ArrayLike) -> Array:
+        _, (h_T, _) = self.lstm.forward(X)
+        return self.readout.forward(h_T)
+
+    def predict(self, X: ArrayLike) -> NDArray[np.intp]:
+        """The most likely class of each sequence, ``(batch,)``."""
+        return self.logits(X).argmax(axis=1)
+
+    def loss_and_grads(self, X: ArrayLike, y: NDArray[np.integer]) -> tuple[float, Params]:
+        """Cross-entropy on ``(X, y)`` and the gradients of every parameter (keys as
+        :meth:`parameters`)."""
+        loss, dlogits = cross_entropy(self.logits(X), y)
+        dh_T = self.readout.backward(dlogits)
+        self.lstm.backward(None, dh_T=dh_T)
+        grads = {f"lstm.{k}": v for k, v in self.lstm.grads.items()}
+        return loss, grads | {f"readout.{k}": v for k, v in self.readout.grads.items()}
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters for :func:`train_classifier`."""
+
+    hidden_size: int = 32  # LSTM units
+    steps: int = 300  # optimiser steps (one mini-batch each)
+    batch_size: int = 64  # sequences per step
+    lr: float = 1e-2  # Adam's learning rate
+    max_norm: float = 1.0  # gradient clipping threshold (joint L2 norm)
+    seed: int = 0  # initialisation and mini-batch order
+    dtype: Any = np.float32  # np.float32 or np.float64
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_classifier` returns."""
+
+    model: SequenceClassifier
+    losses: list[float] = field(default_factory=list)  # training loss per step
+    grad_norms: list[float] = field(default_factory=list)  # norm before clipping, per step
+
+
+def train_classifier(
+    X: ArrayLike,
+    y: ArrayLike,
+    config: TrainConfig | None = None,
+    *,
+    progress: bool = False,
+) -> TrainResult:
+    """Train a :class:`SequenceClassifier` on ``X`` ``(n, time, input)``, labels ``y`` ``(n,)``,
+    with Adam and gradient clipping, on mini-batches drawn without replacement per epoch."""
+    config = config or TrainConfig()
+    X = _as_finite("X", X, (None, None, None), _check_dtype(config.dtype))
+    y = np.asarray(y)
+    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
+    classes = int(y.max()) + 1
+    model = SequenceClassifier(
+        X.shape[2], config.hidden_size, max(classes, 2), seed=config.seed, dtype=config.dtype
+    )
+    optimiser = Adam(model.parameters(), lr=config.lr)
+    rng = np.random.default_rng(config.seed)
+    result = TrainResult(model)
+    order = rng.permutation(len(X))
+    start = 0
+    for _ in tqdm(range(config.steps), disable=not progress, desc="training"):
+        if start + config.batch_size > len(X):
+            order, start = rng.permutation(len(X)), 0
+        batch = order[start : start + config.batch_size]
+        start += config.batch_size
+        loss, grads = model.loss_and_grads(X[batch], y[batch])
+        result.grad_norms.append(clip_grad_norm(grads, config.max_norm))
+        optimiser.step(grads)
+        result.losses.append(loss)
+    return result
+
+
+# --------------------------------------------------------------------------------- exercises
+
+
+def _require_callable(fn: object) -> None:
+    if not callable(fn):
+        raise TypeError(f"expected a function, got {type(fn).__name__}")
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    try:
+        return True, fn(*args)
+    except Exception as error:  # the reader's code: report, never raise
+        print(f"Your function raised {type(error).__name__}: {error}")
+        return False, None
+
+
+def _relative_error(a: ArrayLike, b: ArrayLike) -> float:
+    """``max |a - b| / max |b|``: the error relative to the size of the reference ``b``."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), np.finfo(np.float64).tiny))
+
+
+def _compare(name: str, got: Any, expected: Array, rtol: float) -> bool:
+    got = np.asarray(got) if got is not None else None
+    if got is None or got.shape != expected.shape:
+        shape = None if got is None else got.shape
+        print(f"{name}: expected shape {expected.shape}, got {shape}")
+        return False
+    if not np.all(np.isfinite(got.astype(np.float64))):
+        print(f"{name}: contains NaN or inf")
+        return False
+    error = _relative_error(got, expected)
+    if error > rtol:
+        print(f"{name}: relative error {error:.2e} (should be below {rtol:.0e})")
+        return False
+    return True
+
+
+def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
+    """Exercise: ``fn(layer)`` returns a :class:`FourMatrixCell` computing the same as ``layer``.
+
+    The cell's ``W_f, W_i, W_c, W_o`` (each ``(H, D + H)``) and ``b_f, b_i, b_c, b_o`` (each
+    ``(H, 1)``) must be cut out of ``layer.W_ih``, ``layer.W_hh``, ``layer.b_ih + layer.b_hh``.
+    """
+    _require_callable(fn)
+    layer = LSTM(3, 4, seed=7, dtype=np.float64)
+    ok, cell = _call(fn, layer)
+    if not ok:
+        return False
+    reference = FourMatrixCell(3, 4, dtype=np.float64)
+    Hs, D = layer.hidden_size, layer.input_size
+    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1)  # (4H, D + H)
+    b = (layer.b_ih + layer.b_hh)[:, None]  # (4H, 1)
+    for k, gate in enumerate("ifco"):
+        setattr(reference, f"W_{gate}", W[k * Hs : (k + 1) * Hs])
+        setattr(reference, f"b_{gate}", b[k * Hs : (k + 1) * Hs])
+    correct = True
+    for gate in "fico":
+        for kind in "Wb":
+            name = f"{kind}_{gate}"
+            got = getattr(cell, name, None)
+            correct &= _compare(f"cell.{name}", got, getattr(reference, name), 1e-12)
+    if not correct:
+        return False
+    X = np.random.default_rng(0).standard_normal((2, 5, D))
+    if not _compare("cell output", cell.forward_sequence(X), layer.forward(X)[0], 1e-12):
+        return False
+    print("Correct: the four-matrix cell computes exactly what the fused layer computes.")
+    return True
+
+
+def check_cell_backward(
+    fn: Callable[[LSTM, Array, Array, Array, Array, Array], tuple[Array, Array, Array]],
+) -> bool:
+    """Exercise: one LSTM step backward.
+
+    ``fn(layer, x, h_prev, c_prev, dh, dc)`` gets ``x`` ``(batch, input)``, the previous state
+    ``(batch, hidden)`` each, and the loss's gradients with respect to this step's ``h_t`` and
+    ``c_t``; it returns ``(dx, dh_prev, dc_prev)`` using ``layer.W_ih, W_hh, b_ih, b_hh``.
+    """
+    _require_callable(fn)
+    rng = np.random.default_rng(3)
+    layer = LSTM(3, 4, seed=3, dtype=np.float64)
+    x, h_prev, c_prev = (
+        rng.standard_normal((2, 3)),
+        rng.standard_normal((2, 4)),
+        rng.standard_normal((2, 4)),
+    )
+    dh, dc = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    layer.forward(x[:, None, :], (h_prev, c_prev))
+    dX = layer.backward(None, dh_T=dh, dc_T=dc)
+    dh_prev, dc_prev = layer.grad_state
+    ok, got = _call(fn, layer, x.copy(), h_prev.copy(), c_prev.copy(), dh.copy(), dc.copy())
+    if not ok:
+        return False
+    if not isinstance(got, tuple | list) or len(got) != 3:
+        print(f"expected a tuple (dx, dh_prev, dc_prev), got {type(got).__name__}")
+        return False
+    correct = True
+    for name, value, expected in zip(
+        ("dx", "dh_prev", "dc_prev"), got, (dX[:, 0], dh_prev, dc_prev), strict=True
+    ):
+        correct &= _compare(name, value, expected, 1e-10)
+    if correct:
+        print("Correct: dx, dh_prev and dc_prev match the layer's backward pass.")
+    return correct
+
+
+def check_sigmoid(fn: Callable[[Array], Array]) -> bool:
+    """Exercise: ``fn(z)`` computes the sigmoid of a float32 array in place and returns it,
+    accurately for any input and without a warning."""
+    _require_callable(fn)
+    z = np.concatenate(
+        [
+            np.array([-1e4, -1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0, 1e4]),
+            np.random.default_rng(0).standard_normal(100) * 5,
+        ]
+    ).astype(np.float32)
+    expected = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
+    given = z.copy()
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        ok, got = _call(fn, given)
+    if not ok:
+        return False
+    if caught:
+        print(f"Your function warned: {caught[0].message}")
+        return False
+    if not (isinstance(got, np.ndarray) and np.shares_memory(got, given)):
+        print("The result is not computed in place: return the array you were given, changed.")
+        return False
+    if not _compare("sigmoid", given, expected, 1e-6):
+        return False
+    print("Correct: accurate from -10000 to 10000, in place, and silent.")
+    return True
