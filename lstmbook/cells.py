@@ -294,7 +294,37 @@ class CellSequence(nn.Module):
         return run_cell(self.cell, x, state)
 
 
-class CellSequenceModel(nn.Module):
+class CellModel(nn.Module):
+    """Any :class:`GatedCell` (this module's, or :class:`lstmbook.layernorm.LayerNormLSTMCell`)
+    and a linear head.
+
+    ``(batch, time, input_size) -> (batch, output_size)``, or ``(batch,)`` when
+    ``output_size == 1``: the cell runs over the sequence (:func:`run_cell`) and the head reads
+    its last hidden state ``h_T``.
+
+    >>> _ = torch.manual_seed(0)
+    >>> CellModel(CIFGCell(2, 8), output_size=3)(torch.randn(4, 10, 2)).shape
+    torch.Size([4, 3])
+    """
+
+    def __init__(self, cell: GatedCell, output_size: int) -> None:
+        super().__init__()
+        if not isinstance(cell, GatedCell):
+            raise TypeError(f"cell must be a GatedCell, got {type(cell).__name__}")
+        self.rnn = CellSequence(cell)
+        self.head = nn.Linear(cell.hidden_size, output_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
+        if not isinstance(x, Tensor) or x.dim() != 3:
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"x must have shape (batch, time, features), got {shape}")
+        _, (h, _) = self.rnn(x)
+        out = self.head(h)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+class CellSequenceModel(CellModel):
     """A cell run over the sequence and a linear head on ``h_T``: ``(batch, time, I) -> out``.
 
     The counterpart of :class:`lstmbook.models.SequenceModel` for the cells of this module: the
@@ -312,20 +342,9 @@ class CellSequenceModel(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, cell: str = "lstm"):
-        super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        self.rnn = CellSequence(CELLS[cell](input_size, hidden_size))
-        self.head = nn.Linear(hidden_size, output_size)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
-        if not isinstance(x, Tensor) or x.dim() != 3:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (batch, time, features), got {shape}")
-        _, (h, _) = self.rnn(x)
-        out = self.head(h)
-        return out.squeeze(-1) if out.shape[-1] == 1 else out
+        super().__init__(CELLS[cell](input_size, hidden_size), output_size)
 
 
 # Exercise checkers ------------------------------------------------------------------------------
