@@ -38,6 +38,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from lstmbook.checking import call_reader, report
+
 State = tuple[Tensor, Tensor]
 
 
@@ -350,21 +352,6 @@ class CellSequenceModel(CellModel):
 # Exercise checkers ------------------------------------------------------------------------------
 
 
-def _report(ok: bool, correct: str, wrong: str) -> bool:
-    print(f"Correct: {correct}" if ok else f"Not yet: {wrong}")
-    return ok
-
-
-def _call(fn: Callable, *args: object) -> tuple[bool, object]:
-    if not callable(fn):
-        raise TypeError(f"expected a function, got {type(fn).__name__}")
-    try:
-        return True, fn(*args)
-    except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
-        print(f"Not yet: your function raised {type(error).__name__}: {error}")
-        return False, None
-
-
 def _close(got: object, expected: Tensor) -> bool:
     if not isinstance(got, Tensor) or got.shape != expected.shape:
         return False
@@ -380,20 +367,20 @@ def check_cifg_step(fn: Callable[[Tensor, Tensor, Tensor, Tensor], State]) -> bo
     """
     generator = torch.Generator().manual_seed(0)
     z_f, z_g, z_o, c_prev = torch.randn(4, 3, 5, generator=generator, dtype=torch.float64)
-    ok, got = _call(fn, z_f, z_g, z_o, c_prev)
+    ok, got = call_reader(fn, z_f, z_g, z_o, c_prev)
     if not ok:
         return False
     f, g, o = torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
     c = f * c_prev + (1 - f) * g
     h = o * torch.tanh(c)
     if not isinstance(got, tuple | list) or len(got) != 2:
-        return _report(False, "", f"expected a pair (h, c), got {type(got).__name__}.")
+        return report(False, "", f"expected a pair (h, c), got {type(got).__name__}.")
     got_h, got_c = got
     if not _close(got_c, c):
-        return _report(False, "", "c differs: with i = 1 - f, c = f * c_prev + (1 - f) * g.")
+        return report(False, "", "c differs: with i = 1 - f, c = f * c_prev + (1 - f) * g.")
     if not _close(got_h, h):
-        return _report(False, "", "c is right but h differs: h = o * tanh(c), with the new c.")
-    return _report(True, "c = f * c_prev + (1 - f) * g and h = o * tanh(c).", "")
+        return report(False, "", "c is right but h differs: h = o * tanh(c), with the new c.")
+    return report(True, "c = f * c_prev + (1 - f) * g and h = o * tanh(c).", "")
 
 
 def check_peephole_parameter_count(fn: Callable[[int, int], int]) -> bool:
@@ -402,19 +389,19 @@ def check_peephole_parameter_count(fn: Callable[[int, int], int]) -> bool:
     Compares with ``PeepholeLSTMCell(input_size, hidden_size)`` for several sizes.
     """
     for input_size, hidden_size in [(1, 1), (2, 32), (10, 7), (300, 128)]:
-        ok, got = _call(fn, input_size, hidden_size)
+        ok, got = call_reader(fn, input_size, hidden_size)
         if not ok:
             return False
         cell = PeepholeLSTMCell(input_size, hidden_size)
         expected = sum(p.numel() for p in cell.parameters())
         if got != expected:
-            return _report(
+            return report(
                 False,
                 "",
                 f"for input_size={input_size}, hidden_size={hidden_size}, the peephole cell "
                 f"has {expected} parameters, your function says {got}.",
             )
-    return _report(True, "4H(I + H) weights, 8H biases and 3H peepholes.", "")
+    return report(True, "4H(I + H) weights, 8H biases and 3H peepholes.", "")
 
 
 def check_gru_step(fn: Callable[..., Tensor]) -> bool:
@@ -432,17 +419,17 @@ def check_gru_step(fn: Callable[..., Tensor]) -> bool:
     h = torch.randn(5, 4, generator=generator, dtype=torch.float64)
     with torch.no_grad():
         expected = gru(x, h)
-        ok, got = _call(fn, x, h, gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh)
+        ok, got = call_reader(fn, x, h, gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh)
     if not ok:
         return False
     if not isinstance(got, Tensor) or got.shape != expected.shape:
         shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
-        return _report(False, "", f"expected shape {tuple(expected.shape)}, got {shape}.")
+        return report(False, "", f"expected shape {tuple(expected.shape)}, got {shape}.")
     if not _close(got, expected):
-        return _report(
+        return report(
             False,
             "",
             "the values differ from nn.GRUCell: the reset gate multiplies "
             "(W_hn h + b_hn), bias included, and h_t = (1 - z) * n + z * h.",
         )
-    return _report(True, "the same step as nn.GRUCell.", "")
+    return report(True, "the same step as nn.GRUCell.", "")

@@ -22,6 +22,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lstmbook.checking import require_callable
+
 #: The adding problem's mean squared error when always predicting 0.5: ``Var(y) = 1 / 24``.
 ADDING_BASELINE_MSE = 1.0 / 24.0
 #: The adding problem's tolerance: a prediction is correct when ``|prediction - y| < 0.04``.
@@ -269,8 +271,7 @@ def check_adding_baseline(fn: Callable[[NDArray], float]) -> bool:
     adding problem). Prints "Correct: ..." and returns True, or prints what differs and returns
     False; raises ``TypeError`` if ``fn`` is not callable.
     """
-    if not callable(fn):
-        raise TypeError(f"expected a function, got {type(fn).__name__}")
+    require_callable(fn)
     _, y = adding_problem(500, T=20, seed=123)
     expected = float(np.mean((y - y.mean()) ** 2))
     try:

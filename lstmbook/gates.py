@@ -16,11 +16,14 @@ The equations (PyTorch's gate order i, f, g, o)::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from lstmbook.checking import call_reader, report
 
 GATES = ("i", "f", "g", "o")
 
@@ -145,39 +148,44 @@ def cell_step(x: float, h_prev: float, c_prev: float, cell: OneUnitCell | None =
     return CellStep(float(i), float(f), float(g), float(o), float(c), float(h))
 
 
-def check_forget_half_life(fn) -> bool:
+def _close(got: object, expected: ArrayLike) -> bool:
+    try:
+        return bool(np.allclose(np.asarray(got, dtype=np.float64), expected, rtol=1e-6, atol=1e-9))
+    except (TypeError, ValueError):  # None, a string, the wrong shape: not the answer
+        return False
+
+
+def check_forget_half_life(fn: Callable[[float], float]) -> bool:
     """Exercise checker: does ``fn(f)`` return the half-life of a memory with forget gate ``f``?
 
     Prints what it found and returns True when ``fn`` agrees with :func:`half_life` to 1e-6
     on a range of gate values.
     """
-    if not callable(fn):
-        raise TypeError(f"expected a function f -> half-life, got {type(fn).__name__}")
     for f in (0.3, 0.5, 0.8, 0.9, 0.99, 0.999):
         expected = float(half_life(f))
-        got = fn(f)
-        if not np.isclose(got, expected, rtol=1e-6, atol=0):
-            print(f"Not yet: for f = {f} the half-life is {expected:.4g} steps, you gave {got!r}.")
+        ok, got = call_reader(fn, f)
+        if not ok:
             return False
-    print("Correct: memory halves after ln 0.5 / ln f steps.")
-    return True
+        if not _close(got, expected):
+            wrong = f"for f = {f} the half-life is {expected:.4g} steps, you gave {got!r}."
+            return report(False, "", wrong)
+    return report(True, "memory halves after ln 0.5 / ln f steps.", "")
 
 
-def check_cell_step(fn) -> bool:
+def check_cell_step(fn: Callable[[float, float, float, OneUnitCell], tuple[float, float]]) -> bool:
     """Exercise checker: does ``fn(x, h_prev, c_prev, cell)`` return ``(c_t, h_t)`` of one step?"""
-    if not callable(fn):
-        raise TypeError(f"expected a function (x, h_prev, c_prev, cell) -> (c, h), got {fn!r}")
     rng = np.random.default_rng(0)
     for _ in range(5):
         cell = OneUnitCell(*(tuple(rng.normal(size=4).round(2)) for _ in range(3)))
         x, h_prev, c_prev = rng.normal(size=3).round(2)
         expected = cell_step(x, h_prev, c_prev, cell)
-        got = fn(x, h_prev, c_prev, cell)
-        if not np.allclose(got, (expected.c, expected.h), rtol=1e-6, atol=1e-9):
-            print(
-                f"Not yet: for x={x}, h_prev={h_prev}, c_prev={c_prev} and {cell}, "
+        ok, got = call_reader(fn, x, h_prev, c_prev, cell)
+        if not ok:
+            return False
+        if not _close(got, (expected.c, expected.h)):
+            wrong = (
+                f"for x={x}, h_prev={h_prev}, c_prev={c_prev} and {cell}, "
                 f"(c_t, h_t) = ({expected.c:.4f}, {expected.h:.4f}); you gave {got!r}."
             )
-            return False
-    print("Correct: c_t = f*c_prev + i*g and h_t = o*tanh(c_t).")
-    return True
+            return report(False, "", wrong)
+    return report(True, "c_t = f*c_prev + i*g and h_t = o*tanh(c_t).", "")

@@ -14,6 +14,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from lstmbook.checking import call_reader, report
+
 CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 Readout = Literal["final_state", "last_output"]
 
@@ -193,21 +195,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def _report(ok: bool, correct: str, wrong: str) -> bool:
-    print(f"Correct: {correct}" if ok else f"Not yet: {wrong}")
-    return ok
-
-
-def _call(fn: Callable, *args: object) -> tuple[bool, object]:
-    if not callable(fn):
-        raise TypeError(f"expected a function, got {type(fn).__name__}")
-    try:
-        return True, fn(*args)
-    except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
-        print(f"Not yet: your function raised {type(error).__name__}: {error}")
-        return False, None
-
-
 def check_final_state(fn: Callable[[Tensor, bool], Tensor]) -> bool:
     """Exercise checker: ``fn(h_n, bidirectional)`` should return the last layer's final state.
 
@@ -219,34 +206,34 @@ def check_final_state(fn: Callable[[Tensor, bool], Tensor]) -> bool:
         for bidirectional in (False, True):
             dirs = 2 if bidirectional else 1
             h_n = torch.randn(layers * dirs, 5, 4, generator=generator)
-            ok, got = _call(fn, h_n, bidirectional)
+            ok, got = call_reader(fn, h_n, bidirectional)
             if not ok:
                 return False
             expected = final_state(h_n, bidirectional)
             case = f"{layers} layer(s), bidirectional={bidirectional}"
             if not isinstance(got, Tensor) or got.shape != expected.shape:
                 shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
-                return _report(
+                return report(
                     False, "", f"with {case}, expected shape {tuple(expected.shape)}, got {shape}."
                 )
             if not torch.equal(got, expected):
-                return _report(False, "", f"with {case}, the shape is right but the values differ.")
-    return _report(True, "the last layer's forward and backward final states.", "")
+                return report(False, "", f"with {case}, the shape is right but the values differ.")
+    return report(True, "the last layer's forward and backward final states.", "")
 
 
 def check_lstm_parameter_count(fn: Callable[[int, int], int]) -> bool:
     """Exercise checker: ``fn(input_size, hidden_size)`` should count a 1-layer ``nn.LSTM``'s
     parameters, as :func:`count_parameters` does, for several sizes."""
     for input_size, hidden_size in [(1, 1), (2, 32), (10, 7), (300, 128)]:
-        ok, got = _call(fn, input_size, hidden_size)
+        ok, got = call_reader(fn, input_size, hidden_size)
         if not ok:
             return False
         expected = count_parameters(nn.LSTM(input_size, hidden_size))
         if got != expected:
-            return _report(
+            return report(
                 False,
                 "",
                 f"for input_size={input_size}, hidden_size={hidden_size}, "
                 f"nn.LSTM has {expected} parameters, your function says {got}.",
             )
-    return _report(True, "4 gates, each with W_i (H x I), W_h (H x H) and two biases.", "")
+    return report(True, "4 gates, each with W_i (H x I), W_h (H x H) and two biases.", "")

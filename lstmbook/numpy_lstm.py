@@ -38,6 +38,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
+from lstmbook.checking import call_reader, require_callable
+
 if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes seconds.
     import torch
 
@@ -735,19 +737,6 @@ def train_classifier(
 # --------------------------------------------------------------------------------- exercises
 
 
-def _require_callable(fn: object) -> None:
-    if not callable(fn):
-        raise TypeError(f"expected a function, got {type(fn).__name__}")
-
-
-def _call(fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
-    try:
-        return True, fn(*args)
-    except Exception as error:  # the reader's code: report, never raise
-        print(f"Your function raised {type(error).__name__}: {error}")
-        return False, None
-
-
 def _relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """``max |a - b| / max |b|``: the error relative to the size of the reference ``b``."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -776,9 +765,9 @@ def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
     The cell's ``W_f, W_i, W_c, W_o`` (each ``(H, D + H)``) and ``b_f, b_i, b_c, b_o`` (each
     ``(H, 1)``) must be cut out of ``layer.W_ih``, ``layer.W_hh``, ``layer.b_ih + layer.b_hh``.
     """
-    _require_callable(fn)
+    require_callable(fn)
     layer = LSTM(3, 4, seed=7, dtype=np.float64)
-    ok, cell = _call(fn, layer)
+    ok, cell = call_reader(fn, layer)
     if not ok:
         return False
     reference = FourMatrixCell(3, 4, dtype=np.float64)
@@ -812,7 +801,7 @@ def check_cell_backward(
     ``(batch, hidden)`` each, and the loss's gradients with respect to this step's ``h_t`` and
     ``c_t``; it returns ``(dx, dh_prev, dc_prev)`` using ``layer.W_ih, W_hh, b_ih, b_hh``.
     """
-    _require_callable(fn)
+    require_callable(fn)
     rng = np.random.default_rng(3)
     layer = LSTM(3, 4, seed=3, dtype=np.float64)
     x, h_prev, c_prev = (
@@ -824,7 +813,7 @@ def check_cell_backward(
     layer.forward(x[:, None, :], (h_prev, c_prev))
     dX = layer.backward(None, dh_T=dh, dc_T=dc)
     dh_prev, dc_prev = layer.grad_state
-    ok, got = _call(fn, layer, x.copy(), h_prev.copy(), c_prev.copy(), dh.copy(), dc.copy())
+    ok, got = call_reader(fn, layer, x.copy(), h_prev.copy(), c_prev.copy(), dh.copy(), dc.copy())
     if not ok:
         return False
     if not isinstance(got, tuple | list) or len(got) != 3:
@@ -843,7 +832,7 @@ def check_cell_backward(
 def check_sigmoid(fn: Callable[[Array], Array]) -> bool:
     """Exercise: ``fn(z)`` computes the sigmoid of a float32 array in place and returns it,
     accurately for any input and without a warning."""
-    _require_callable(fn)
+    require_callable(fn)
     z = np.concatenate(
         [
             np.array([-1e4, -1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0, 1e4]),
@@ -854,7 +843,7 @@ def check_sigmoid(fn: Callable[[Array], Array]) -> bool:
     given = z.copy()
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
-        ok, got = _call(fn, given)
+        ok, got = call_reader(fn, given)
     if not ok:
         return False
     if caught:

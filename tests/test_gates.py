@@ -109,3 +109,9 @@ def test_cell_step_checker_accepts_the_equations_and_rejects_a_wrong_one(capsys)
     assert check_cell_step(right)
     assert not check_cell_step(forgets_everything)
     assert "Not yet" in capsys.readouterr().out
+
+
+def test_checkers_report_a_stub_instead_of_crashing(capsys):
+    assert not check_forget_half_life(lambda f: None)
+    assert not check_cell_step(lambda x, h_prev, c_prev, cell: 1 / 0)
+    assert "raised ZeroDivisionError" in capsys.readouterr().out
