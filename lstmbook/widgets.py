@@ -216,11 +216,6 @@ def kernel_less_explorer(draw: Draw, sliders: Sequence[Slider]) -> widgets.VBox:
     return widgets.VBox([*controls, stack(0, {})])
 
 
-def frame_count(sliders: Sequence[Slider]) -> int:
-    """How many figures the kernel-less version precomputes."""
-    return int(np.prod([s.frames for s in sliders if s.frames]))
-
-
 # The three explorers of chapter 1 ---------------------------------------------------------
 
 GATE_SLIDERS = (
@@ -271,7 +266,6 @@ __all__ = [
     "draw_gate",
     "draw_memory",
     "figure_png",
-    "frame_count",
     "gate_explorer",
     "kernel_less_explorer",
     "memory_explorer",
