@@ -38,7 +38,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from lstmbook.checking import call_reader, report
+from lstmbook.checking import call_reader, report, wrong_shape
 
 State = tuple[Tensor, Tensor]
 
@@ -422,9 +422,8 @@ def check_gru_step(fn: Callable[..., Tensor]) -> bool:
         ok, got = call_reader(fn, x, h, gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh)
     if not ok:
         return False
-    if not isinstance(got, Tensor) or got.shape != expected.shape:
-        shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
-        return report(False, "", f"expected shape {tuple(expected.shape)}, got {shape}.")
+    if problem := wrong_shape(got, expected):
+        return report(False, "", f"{problem}.")
     if not _close(got, expected):
         return report(
             False,

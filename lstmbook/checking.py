@@ -9,9 +9,14 @@ True
 >>> call_reader(lambda x: 1 / x, 0)
 Not yet: your function raised ZeroDivisionError: division by zero
 (False, None)
+>>> import torch
+>>> wrong_shape(None, torch.zeros(2, 3))
+'expected a tensor of shape (2, 3), got NoneType'
 """
 
 from collections.abc import Callable
+
+from torch import Tensor
 
 
 def require_callable(fn: object, signature: str = "") -> None:
@@ -38,3 +43,11 @@ def call_reader(fn: Callable, *args: object) -> tuple[bool, object]:
     except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
         print(f"Not yet: your function raised {type(error).__name__}: {error}")
         return False, None
+
+
+def wrong_shape(got: object, expected: Tensor) -> str | None:
+    """What is wrong when ``got`` is not a tensor of ``expected``'s shape, else None."""
+    if isinstance(got, Tensor) and got.shape == expected.shape:
+        return None
+    shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
+    return f"expected a tensor of shape {tuple(expected.shape)}, got {shape}"

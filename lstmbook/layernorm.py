@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lstmbook.cells import CellModel, GatedCell, LSTMCell, State
-from lstmbook.checking import require_callable
+from lstmbook.checking import call_reader, require_callable, wrong_shape
 
 #: The ``epsilon`` under the square root of every layer norm here, as in ``nn.LayerNorm``.
 EPS = 1e-5
@@ -140,14 +140,11 @@ def check_layer_norm(fn: Callable[[Tensor, Tensor, Tensor], Tensor]) -> bool:
     gain = torch.rand(12, generator=generator, dtype=torch.float64) + 0.5
     bias = torch.randn(12, generator=generator, dtype=torch.float64)
     expected = F.layer_norm(z, (12,), gain, bias, EPS)
-    try:
-        got = fn(z, gain, bias)
-    except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
-        print(f"Not yet: your function raised {type(error).__name__}: {error}")
+    ok, got = call_reader(fn, z, gain, bias)
+    if not ok:
         return False
-    if not isinstance(got, Tensor) or got.shape != expected.shape:
-        shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
-        print(f"Not yet: expected a tensor of shape {tuple(expected.shape)}, got {shape}.")
+    if problem := wrong_shape(got, expected):
+        print(f"Not yet: {problem}.")
         return False
     if torch.allclose(got.double(), expected, rtol=1e-5, atol=1e-6):
         print("Correct: each row has mean 0 and variance 1 before the gain and the bias.")

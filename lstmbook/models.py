@@ -14,7 +14,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from lstmbook.checking import call_reader, report
+from lstmbook.checking import call_reader, report, wrong_shape
 
 CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 Readout = Literal["final_state", "last_output"]
@@ -211,11 +211,8 @@ def check_final_state(fn: Callable[[Tensor, bool], Tensor]) -> bool:
                 return False
             expected = final_state(h_n, bidirectional)
             case = f"{layers} layer(s), bidirectional={bidirectional}"
-            if not isinstance(got, Tensor) or got.shape != expected.shape:
-                shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
-                return report(
-                    False, "", f"with {case}, expected shape {tuple(expected.shape)}, got {shape}."
-                )
+            if problem := wrong_shape(got, expected):
+                return report(False, "", f"with {case}, {problem}.")
             if not torch.equal(got, expected):
                 return report(False, "", f"with {case}, the shape is right but the values differ.")
     return report(True, "the last layer's forward and backward final states.", "")

@@ -41,7 +41,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from lstmbook.checking import report, require_callable
+from lstmbook.checking import call_reader, report, require_callable, wrong_shape
 from lstmbook.reviews import load_rotten_tomatoes
 from lstmbook.text import Vocabulary, encode, tokenize
 from lstmbook.train import History, fit
@@ -648,16 +648,12 @@ def check_batchify(fn: Callable[[Tensor, int], Tensor]) -> bool:
     for n, n_streams in [(20, 4), (23, 5), (7, 1)]:
         stream = torch.arange(2 * n).reshape(n, 2)
         expected = batchify(stream, n_streams)
-        try:
-            got = fn(stream.clone(), n_streams)
-        except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
-            return report(False, "", f"your function raised {type(error).__name__}: {error}")
+        ok, got = call_reader(fn, stream.clone(), n_streams)
+        if not ok:
+            return False
         case = f"for N={n}, n_streams={n_streams}"
-        if not isinstance(got, Tensor) or got.shape != expected.shape:
-            shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__
-            return report(
-                False, "", f"{case}, expected shape {tuple(expected.shape)}, got {shape}."
-            )
+        if problem := wrong_shape(got, expected):
+            return report(False, "", f"{case}, {problem}.")
         if not torch.equal(got, expected):
             strided = (
                 stream[: n_streams * (n // n_streams)].reshape(-1, n_streams, 2).transpose(0, 1)
