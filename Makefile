@@ -46,7 +46,7 @@ test: $(INSTALLED) $(VENDOR)/static/.done
 execute: $(INSTALLED)
 	for nb in $(NB); do \
 		echo "executing $$nb"; \
-		$(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
+		LSTMBOOK_NO_PROGRESS=1 $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
 clean:

@@ -1,5 +1,6 @@
 """Shared test set-up: the Agg backend, and a per-chapter execution-time report for nbval runs."""
 
+import os
 import shutil
 import subprocess
 import time
@@ -10,6 +11,8 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+# The chapters nbval runs store no progress bars: see lstmbook/progress.py.
+os.environ["LSTMBOOK_NO_PROGRESS"] = "1"
 
 ROOT = Path(__file__).resolve().parent
 JUPYTER_BOOK = shutil.which("jupyter-book") or str(ROOT / ".venv/bin/jupyter-book")

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from tqdm.auto import tqdm
 
 from lstmbook.checking import call_reader, require_callable
+from lstmbook.progress import bar
 
 if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes seconds.
     import torch
@@ -722,7 +722,7 @@ def train_classifier(
     result = TrainResult(model)
     order = rng.permutation(len(X))
     start = 0
-    for _ in tqdm(range(config.steps), disable=not progress, desc="training"):
+    for _ in bar(range(config.steps), show=progress, desc="training"):
         if start + config.batch_size > len(X):
             order, start = rng.permutation(len(X)), 0
         batch = order[start : start + config.batch_size]

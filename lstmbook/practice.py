@@ -39,9 +39,9 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from torch import Tensor, nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
+from lstmbook.progress import bar
 from lstmbook.reviews import load_rotten_tomatoes
 from lstmbook.text import Vocabulary, encode, tokenize
 from lstmbook.train import History, fit
@@ -75,7 +75,7 @@ def fit_seeds(
     (2, 2)
     """
     models, histories = [], []
-    for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
+    for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
         model = build()
         histories.append(fit(model, *args, seed=seed, device="cpu", **kwargs))  # type: ignore[arg-type]
@@ -575,7 +575,7 @@ def fit_tbptt(
     torch.manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = TBPTTHistory()
-    for _ in tqdm(range(epochs), desc="epochs", disable=not progress):
+    for _ in bar(range(epochs), show=progress, desc="epochs"):
         loss = tbptt_epoch(model, optimizer, X, y, chunk, stateful, clip_grad_norm)
         history.train_loss.append(loss)
         accuracy, by_position = evaluate_chunks(model, X_val, y_val, chunk, stateful)

@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
+
+from lstmbook.progress import bar
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -219,7 +220,7 @@ def fit(
     history = History()
     best_loss, best_state = float("inf"), None
 
-    epochs = tqdm(range(config.epochs), desc="epochs", disable=not progress, leave=True)
+    epochs = bar(range(config.epochs), show=progress, desc="epochs", leave=True)
     for epoch in epochs:
         start = time.perf_counter()
         history.lr.append(_lr(optimizer))

@@ -25,11 +25,11 @@ import torch
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from lstmbook.cells import CellSequenceModel, GatedCell
 from lstmbook.data import ADDING_TOLERANCE, adding_problem, first_last_task, split
 from lstmbook.models import SequenceModel, count_parameters, init_forget_bias
+from lstmbook.progress import bar as progress_bar
 from lstmbook.train import accuracy, evaluate, fit, within
 
 Builder = Callable[[int, int, int], nn.Module]
@@ -247,7 +247,7 @@ def run_experiment(
     if not builders or not seeds:
         raise ValueError(f"need at least one model and one seed, got {builders} and {seeds}")
     runs = []
-    bar = tqdm(total=len(builders) * len(seeds), desc=task.name, disable=not progress)
+    bar = progress_bar(total=len(builders) * len(seeds), show=progress, desc=task.name)
     for name, build in builders.items():
         for seed in seeds:
             torch.manual_seed(seed)
