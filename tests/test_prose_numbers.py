@@ -148,4 +148,5 @@ def test_the_command_line_prints_each_number_and_a_count(tmp_path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_every_number_in_a_chapter_is_computed_above_it(path):
     findings = [f"cell {f.cell}: {f.token}  | {f.sentence[:100]}" for f in unbacked(path)]
-    assert not findings, "numbers in prose with no cell behind them:\n" + "\n".join(findings)
+    if findings:
+        pytest.fail("numbers in prose with no cell behind them:\n" + "\n".join(findings), False)
