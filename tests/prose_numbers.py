@@ -13,7 +13,7 @@ Exempt: inline code and code blocks in markdown; a sentence that cites the liter
 in the same cell, ``<!-- not-computed: TOKEN: reason -->`` (a marker without a reason, or one
 naming a number that is not in its cell, is itself reported).
 
-    python tests/prose_numbers.py chapters/*.ipynb   # a line per unbacked number; exit 1 if any
+    python tests/prose_numbers.py chapters/*.ipynb intro.md glossary.md   # exit 1 if any
 """
 
 import math
@@ -47,7 +47,8 @@ CITATION = re.compile(
 )
 MARKER = re.compile(r"<!--\s*not-computed:(.*?)-->", re.S)
 # Stretches of markdown that are not prose, masked before looking for numbers.
-CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]+`", re.S)
+# Fenced code, but not a MyST directive such as ```{note} (prose), and inline code.
+CODE = re.compile(r"(```|~~~)(?!\{(?!code))[^\n]*\n.*?\1|`[^`\n]+`", re.S)
 HIDDEN = re.compile(r"<!--.*?-->|<[^>\n]+>|\]\([^)\s]*\)|https?://\S+", re.S)
 SENTENCE_BREAK = re.compile(
     r"(?<!\bal\.)(?<!e\.g\.)(?<!i\.e\.)(?<!\bvs\.)(?<=[.!?])\s+(?=[A-Z*_$(\[])"
@@ -158,7 +159,12 @@ def markdown_findings(index: int, source: str, backing: Backing) -> list[Finding
 
 
 def unbacked(path: Path) -> list[Finding]:
-    """Every measured-looking number in ``path``'s markdown that no code cell above backs."""
+    """Every measured-looking number in ``path``'s markdown that no code cell above backs.
+
+    ``path`` is a notebook, or a Markdown page (the front page, the glossary) with no code.
+    """
+    if path.suffix == ".md":
+        return markdown_findings(0, path.read_text(encoding="utf-8"), Backing())
     notebook = nbformat.read(path, as_version=4)
     backing, findings = Backing(), []
     for index, cell in enumerate(notebook.cells):

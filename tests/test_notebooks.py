@@ -60,3 +60,19 @@ def test_chapter_opens_with_what_you_will_learn_and_ends_with_exercises(path):
     markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     assert markdown[0].startswith("# ") and "What you will learn" in markdown[0]
     assert any(text.startswith("## Exercises") for text in markdown)
+
+
+HAND_NUMBERED = re.compile(r"^#+\s+\d+(\.\d+)*\.?\s", re.M)  # "## 3. Foo", "### 2.1 Bar"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_headings_are_numbered_by_the_table_of_contents_not_by_hand(path):
+    notebook = nbformat.read(path, as_version=4)
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    headings = [line for line in markdown.splitlines() if HAND_NUMBERED.match(line)]
+    assert headings == []
+
+
+def test_pages_are_not_numbered_by_hand():
+    for page in ("intro.md", "glossary.md"):
+        assert not HAND_NUMBERED.search((ROOT / page).read_text(encoding="utf-8")), page

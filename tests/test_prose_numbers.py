@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from tests.prose_numbers import unbacked
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+PAGES = [*sorted((ROOT / "chapters").glob("*.ipynb")), ROOT / "intro.md", ROOT / "glossary.md"]
 
 
 def code(source="", printed=None, **data):
@@ -98,6 +98,11 @@ def test_integers_versions_years_and_inline_code_are_not_checked(tmp_path):
     assert tokens(tmp_path, *cells) == []
 
 
+def test_a_directive_is_prose_and_a_code_block_is_not(tmp_path):
+    text = "```{note}\nHalf is 0.5.\n```\n\n```{code-block} python\nx = 0.25\n```"
+    assert tokens(tmp_path, code(), prose(text)) == ["0.5"]
+
+
 def test_headings_and_math_are_prose(tmp_path):
     cells = [code(), prose("## 3.1 Shapes\n\nThe gate is $\\sigma(0) = 0.5$.")]
     assert tokens(tmp_path, *cells) == ["3.1", "0.5"]
@@ -145,8 +150,8 @@ def test_the_command_line_prints_each_number_and_a_count(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_every_number_in_a_chapter_is_computed_above_it(path):
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_every_number_in_the_book_is_computed_above_it(path):
     findings = [f"cell {f.cell}: {f.token}  | {f.sentence[:100]}" for f in unbacked(path)]
     if findings:
         pytest.fail("numbers in prose with no cell behind them:\n" + "\n".join(findings), False)
