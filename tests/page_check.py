@@ -101,7 +101,7 @@ PROBLEMS = r"""() => {
         ['progress bar', /\d\s*(it\/s|s\/it)\b/],
         ['wall time', /wall time/i],
         ['stub result', /Not yet|NotImplementedError|^\s*(False|True)\s*$/],
-        ['object repr', /object at 0x/],
+        ['object repr', /object at 0x|^\s*[A-Z]\w*\(\w+=/],  // Budget(hidden_size=16, ...)
     ];
     for (const el of article.querySelectorAll('div.cell_output > *')) {
         const pre = el.querySelector('pre');  // not the copy button's "Copy to clipboard"
