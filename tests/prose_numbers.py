@@ -47,8 +47,8 @@ CITATION = re.compile(
 )
 MARKER = re.compile(r"<!--\s*not-computed:(.*?)-->", re.S)
 # Stretches of markdown that are not prose, masked before looking for numbers.
-# Fenced code, but not a MyST directive such as ```{note} (prose), and inline code.
-CODE = re.compile(r"(```|~~~)(?!\{(?!code))[^\n]*\n.*?\1|`[^`\n]+`", re.S)
+INLINE_CODE = re.compile(r"`[^`\n]+`")
+FENCE = re.compile(r"\s*(```+|~~~+)\s*(\S*)")
 HIDDEN = re.compile(r"<!--.*?-->|<[^>\n]+>|\]\([^)\s]*\)|https?://\S+", re.S)
 SENTENCE_BREAK = re.compile(
     r"(?<!\bal\.)(?<!e\.g\.)(?<!i\.e\.)(?<!\bvs\.)(?<=[.!?])\s+(?=[A-Z*_$(\[])"
@@ -133,6 +133,26 @@ def mask(pattern: re.Pattern, text: str, fill: str) -> str:
     return pattern.sub(lambda m: re.sub(r"[^\n]", fill, m[0]), text)
 
 
+def mask_code(text: str) -> str:
+    """``text`` with inline code and fenced code blocks overwritten by X.
+
+    A MyST directive (```{note}) holds prose and stays, unless it is ```{code-block} or the like.
+    """
+    lines, fence, is_code = [], None, False
+    for line in text.split("\n"):
+        opening = FENCE.match(line)
+        if fence is None and opening:
+            fence, info = opening[1], opening[2]
+            is_code = not info.startswith("{") or info.startswith("{code")
+            lines.append(line)
+        elif fence is not None and line.strip() == fence:
+            fence = None
+            lines.append(line)
+        else:
+            lines.append("X" * len(line) if fence and is_code else line)
+    return mask(INLINE_CODE, "\n".join(lines), "X")
+
+
 def markdown_findings(index: int, source: str, backing: Backing) -> list[Finding]:
     findings, excused = [], set()
     for marker in MARKER.finditer(source):
@@ -140,7 +160,7 @@ def markdown_findings(index: int, source: str, backing: Backing) -> list[Finding
         excused |= {normal(token) for token in tokens.split(",")}
         if not reason.strip():
             findings.append(Finding(index, marker[0], "a not-computed marker needs a reason"))
-    prose = mask(HIDDEN, mask(CODE, source, "X"), " ")
+    prose = mask(HIDDEN, mask_code(source), " ")
     start, seen = 0, set()
     for end in [b.start() for b in SENTENCE_BREAK.finditer(prose)] + [len(prose)]:
         sentence = source[start:end]
