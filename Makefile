@@ -1,6 +1,7 @@
 # make book : create .venv if missing, install, build the HTML into _build/html
 # make test : the same set-up, then ruff (notebooks at 79 columns) and every test (unit,
 #             notebooks, numbers in prose, build, every page in the browser)
+# make quick : lint, unit tests and doctests only, for the edit-test loop
 # make execute NB=chapters/01_gates.ipynb : re-execute a chapter and store its outputs
 # make prose : list the numbers in the prose that no cell above computes
 # make pages : build the book, then list what is wrong on its pages (screenshots in test-artifacts/)
@@ -16,7 +17,7 @@ VENDOR_PACKAGES := $(shell grep -v '^\#' $(VENDOR_PINS))
 SCATTERTEXT := scattertext==0.2.2
 NB ?= chapters/*.ipynb
 
-.PHONY: book test execute prose pages clean
+.PHONY: book test quick execute prose pages clean
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,12 @@ test: $(INSTALLED) $(VENDOR)/static/.done
 	$(BIN)/ruff check lstmbook tests _ext chapters conftest.py
 	$(BIN)/ruff format --check lstmbook tests _ext conftest.py
 	$(BIN)/python -m pytest
+
+# The edit-test loop: lint, unit tests and doctests (no chapter execution, no book build).
+quick: $(INSTALLED)
+	$(BIN)/ruff check lstmbook tests _ext chapters conftest.py
+	$(BIN)/ruff format --check lstmbook tests _ext conftest.py
+	$(BIN)/python -m pytest -q -m "not build" -o addopts="--doctest-modules -p no:cacheprovider" tests lstmbook
 
 execute: $(INSTALLED)
 	for nb in $(NB); do \
