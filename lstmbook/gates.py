@@ -152,8 +152,8 @@ def cell_step(
     for name, value in (("x", x), ("h_prev", h_prev), ("c_prev", c_prev)):
         _finite(name, value)
     cell = cell or OneUnitCell()
-    w_x, w_h, b = (np.asarray(v, dtype=np.float64) for v in (cell.w_x, cell.w_h, cell.b))
-    z = w_x * x + w_h * h_prev + b  # the four pre-activations, order i, f, g, o
+    w_x, w_h, b = (np.asarray(v, float) for v in (cell.w_x, cell.w_h, cell.b))
+    z = w_x * x + w_h * h_prev + b  # the pre-activations of i, f, g, o
     i, f, o = sigmoid(z[[0, 1, 3]])
     g = math.tanh(z[2])
     c = f * c_prev + i * g
