@@ -152,13 +152,13 @@ def cell_step(
     for name, value in (("x", x), ("h_prev", h_prev), ("c_prev", c_prev)):
         _finite(name, value)
     cell = cell or OneUnitCell()
-    w_x, w_h, b = (np.asarray(v, float) for v in (cell.w_x, cell.w_h, cell.b))
+    w_x, w_h, b = np.array([cell.w_x, cell.w_h, cell.b], dtype=np.float64)
     z = w_x * x + w_h * h_prev + b  # the pre-activations of i, f, g, o
     i, f, o = sigmoid(z[[0, 1, 3]])
     g = math.tanh(z[2])
     c = f * c_prev + i * g
     h = o * math.tanh(c)
-    return CellStep(float(i), float(f), float(g), float(o), float(c), float(h))
+    return CellStep(*(float(v) for v in (i, f, g, o, c, h)))
 
 
 def _close(got: object, expected: ArrayLike) -> bool:

@@ -342,6 +342,8 @@ MEMORY_SLIDERS = (
     Slider("forget", "forget gate f", 0.5, 1.0, 0.001, 0.9, frames=MEMORY_FORGET_FRAMES),
     Slider("input_gate", "input gate i", 0.0, 1.0, 0.05, 1.0, frames=(0.0, 0.5, 1.0)),
 )
+# The subscript t-1 in a slider label (the sliders cannot typeset math).
+T_MINUS_1 = "\N{LATIN SUBSCRIPT SMALL LETTER T}\N{SUBSCRIPT MINUS}\N{SUBSCRIPT ONE}"
 CELL_SLIDERS = (
     Slider(
         "x",
@@ -354,14 +356,21 @@ CELL_SLIDERS = (
     ),
     Slider(
         "h_prev",
-        "previous h",
+        f"previous h{T_MINUS_1}",
         -1.0,
         1.0,
         0.1,
         0.0,
         frames=tuple(np.linspace(-1.0, 1.0, 5).round(6)),
     ),
-    Slider("c_prev", "previous c", -2.0, 2.0, 0.1, 0.5),
+    Slider(
+        "c_prev",
+        f"previous c{T_MINUS_1}",
+        -2.0,
+        2.0,
+        0.1,
+        0.5,
+    ),
     Slider("forget_bias", "forget bias", -3.0, 3.0, 0.1, 1.0),
 )
 
