@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.patches import Arc, Circle, FancyBboxPatch
 
 from lstmbook.widgets import GATE_COLORS
 
+BACKGROUND = "#f4f4f4"  # the cell's box
 CELL_STATE_Y = 5.0  # height of the cell-state line (the "conveyor belt")
 GATE_Y = 2.2  # height of the gate boxes
 INPUT_Y = 0.8  # height of the [h_{t-1}, x_t] line that feeds every gate
@@ -56,8 +57,19 @@ def _box(ax, center, text, color, label):
             zorder=3,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=11, color="white", zorder=4)
-    ax.text(x + 0.55, y - 0.55, label, ha="left", va="center", fontsize=9, color=color)
+    ax.text(x, y, text, ha="center", va="center", fontsize=12, color="white", zorder=4)
+    # The name sits centred under its own box, over the arrow that feeds the box.
+    ax.text(
+        x,
+        y - 0.72,
+        label,
+        ha="center",
+        va="center",
+        fontsize=10,
+        color=color,
+        zorder=4,
+        bbox={"boxstyle": "round,pad=0.15", "facecolor": BACKGROUND, "edgecolor": "none"},
+    )
 
 
 def cell_diagram() -> Figure:
@@ -66,7 +78,7 @@ def cell_diagram() -> Figure:
     Gate colours match the chapter's other figures (input green, forget blue, candidate purple,
     output orange).
     """
-    figure = Figure(figsize=(8, 4.6), dpi=100, layout="constrained")
+    figure = Figure(figsize=(6.8, 3.95), dpi=100, layout="constrained")
     ax = figure.subplots()
     ax.set(xlim=(-0.5, 11.5), ylim=(-0.6, 6.2), aspect="equal")
     ax.axis("off")
@@ -76,7 +88,7 @@ def cell_diagram() -> Figure:
             9.4,
             5.5,
             boxstyle="round,pad=0.1",
-            facecolor="#f4f4f4",
+            facecolor=BACKGROUND,
             edgecolor="grey",
             zorder=0,
         )
@@ -102,10 +114,10 @@ def cell_diagram() -> Figure:
     for x in (f_x, i_x, g_x, o_x):
         _arrow(ax, (x, INPUT_Y), (x, GATE_Y - 0.36))
 
-    _box(ax, (f_x, GATE_Y), "σ", GATE_COLORS["f"], "$f_t$ forget")
-    _box(ax, (i_x, GATE_Y), "σ", GATE_COLORS["i"], "$i_t$ input")
-    _box(ax, (g_x, GATE_Y), "tanh", GATE_COLORS["g"], "$g_t$ candidate")
-    _box(ax, (o_x, GATE_Y), "σ", GATE_COLORS["o"], "$o_t$ output")
+    _box(ax, (f_x, GATE_Y), "σ", GATE_COLORS["f"], "forget $f_t$")
+    _box(ax, (i_x, GATE_Y), "σ", GATE_COLORS["i"], "input $i_t$")
+    _box(ax, (g_x, GATE_Y), "tanh", GATE_COLORS["g"], "candidate $g_t$")
+    _box(ax, (o_x, GATE_Y), "σ", GATE_COLORS["o"], "output $o_t$")
 
     _arrow(ax, (f_x, GATE_Y + 0.36), (f_x, CELL_STATE_Y - 0.28), GATE_COLORS["f"])
     _line(
@@ -138,7 +150,11 @@ def cell_diagram() -> Figure:
     _operator(ax, output_mul, "×")
     _line(ax, [(out_x + 0.28, GATE_Y), (9.6, GATE_Y), (9.6, INPUT_Y)])
     _arrow(ax, (9.6, INPUT_Y), (11.2, INPUT_Y))
-    _arrow(ax, (9.6, GATE_Y), (9.6, 6.1))
+    # h_t rises past the cell state with a hop: the two lines cross, they do not join.
+    hop = 0.22
+    _line(ax, [(9.6, GATE_Y), (9.6, CELL_STATE_Y - hop)])
+    ax.add_patch(Arc((9.6, CELL_STATE_Y), 2 * hop, 2 * hop, theta1=-90, theta2=90, linewidth=1.4))
+    _arrow(ax, (9.6, CELL_STATE_Y + hop), (9.6, 6.1))
     ax.text(10.6, INPUT_Y + 0.25, "$h_t$", fontsize=13)
     ax.text(9.75, 5.9, "$h_t$", fontsize=13)
 

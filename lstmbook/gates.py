@@ -78,16 +78,20 @@ def memory_trace(
     steps: int = 50,
     pulse: tuple[int, int] = (2, 5),
     candidate: float = 1.0,
+    initial: float = 0.0,
 ) -> NDArray[np.float64]:
     """The cell state over time when a short input pulse arrives and then nothing more.
 
-    ``c_t = f * c_{t-1} + i * g_t`` with constant gates ``f`` and ``i``, ``c_0 = 0``, and a
-    candidate ``g_t = candidate`` for ``pulse[0] <= t < pulse[1]``, else 0.
+    ``c_t = f * c_{t-1} + i * g_t`` with constant gates ``f`` and ``i``, a candidate
+    ``g_t = candidate`` for ``pulse[0] <= t < pulse[1]`` and 0 otherwise, starting from the
+    memory ``c_{-1} = initial`` held before step 0.
 
     Returns the cell state at ``t = 0, 1, ..., steps - 1``, shape ``(steps,)``.
 
     >>> memory_trace(forget=0.5, input_gate=1.0, steps=6, pulse=(1, 2)).tolist()
     [0.0, 1.0, 0.5, 0.25, 0.125, 0.0625]
+    >>> memory_trace(1.0, 0.0, steps=4, pulse=(1, 3), candidate=-1.0, initial=2.0).tolist()
+    [2.0, 2.0, 2.0, 2.0]
     """
     f = float(_finite("forget", forget))
     i = float(_finite("input_gate", input_gate))
@@ -99,7 +103,7 @@ def memory_trace(
     if not 0 <= start < stop <= steps:
         raise ValueError(f"pulse must satisfy 0 <= start < stop <= steps={steps}, got {pulse}")
     cell_state = np.zeros(steps)
-    c = 0.0
+    c = float(_finite("initial", initial))
     for t in range(steps):
         g = candidate if start <= t < stop else 0.0
         c = f * c + i * g
@@ -111,12 +115,15 @@ def memory_trace(
 class OneUnitCell:
     """The weights of an LSTM cell with one input and one hidden unit.
 
-    Each field holds one number per gate, in PyTorch's order ``(i, f, g, o)``.
+    Each field holds one number per gate, in PyTorch's order ``(i, f, g, o)``. The defaults
+    are chapter 1's cell explorer: every gate has its own weights, so the bars move apart. The
+    input gate opens as ``x`` grows and the output gate closes; ``h_{t-1}`` opens the output
+    gate and nudges the forget gate shut; the forget gate's bias of 1 keeps it mostly open.
     """
 
-    w_x: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)  # input weights W_i*, shape (4,)
-    w_h: tuple[float, float, float, float] = (0.5, 0.5, 0.5, 0.5)  # recurrent weights W_h*
-    b: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 0.0)  # biases; forget bias 1 (ch. 4)
+    w_x: tuple[float, float, float, float] = (2.0, -0.5, 1.0, -1.5)  # input weights W_i*
+    w_h: tuple[float, float, float, float] = (0.5, -1.0, 1.0, 1.5)  # recurrent weights W_h*
+    b: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 0.0)  # biases; forget bias 1
 
 
 class CellStep(NamedTuple):
@@ -130,7 +137,12 @@ class CellStep(NamedTuple):
     h: float
 
 
-def cell_step(x: float, h_prev: float, c_prev: float, cell: OneUnitCell | None = None) -> CellStep:
+def cell_step(
+    x: float,
+    h_prev: float,
+    c_prev: float,
+    cell: OneUnitCell | None = None,
+) -> CellStep:
     """One step of a one-unit LSTM cell: the four gate values and the new ``c_t``, ``h_t``.
 
     >>> step = cell_step(x=0.0, h_prev=0.0, c_prev=1.0, cell=OneUnitCell(b=(0, 100, 0, 0)))
@@ -140,12 +152,13 @@ def cell_step(x: float, h_prev: float, c_prev: float, cell: OneUnitCell | None =
     for name, value in (("x", x), ("h_prev", h_prev), ("c_prev", c_prev)):
         _finite(name, value)
     cell = cell or OneUnitCell()
-    z = np.asarray(cell.w_x) * x + np.asarray(cell.w_h) * h_prev + np.asarray(cell.b)
+    w_x, w_h, b = np.array([cell.w_x, cell.w_h, cell.b], dtype=np.float64)
+    z = w_x * x + w_h * h_prev + b  # the pre-activations of i, f, g, o
     i, f, o = sigmoid(z[[0, 1, 3]])
     g = math.tanh(z[2])
     c = f * c_prev + i * g
     h = o * math.tanh(c)
-    return CellStep(float(i), float(f), float(g), float(o), float(c), float(h))
+    return CellStep(*(float(v) for v in (i, f, g, o, c, h)))
 
 
 def _close(got: object, expected: ArrayLike) -> bool:
@@ -189,3 +202,38 @@ def check_cell_step(fn: Callable[[float, float, float, OneUnitCell], tuple[float
             )
             return report(False, "", wrong)
     return report(True, "c_t = f*c_prev + i*g and h_t = o*tanh(c_t).", "")
+
+
+def check_memory_design(forget_for: Callable[[int], float], hold: tuple[float, float]) -> bool:
+    """Exercise checker: the forget gate for a half-life of ``n`` steps, and a memory that holds.
+
+    ``forget_for(n)`` must return the constant forget gate whose memory halves after exactly
+    ``n`` steps. ``hold = (f, i)`` must be the forget and input gates that keep the cell state
+    exactly as it was, whatever the candidate. The check starts from a memory of 1 and then
+    writes a candidate of -1 for ten steps: only ``f = 1`` (nothing forgotten before or after)
+    with ``i = 0`` (nothing written) keeps 1. (From ``c = 0``, or with a candidate of +1, a
+    wrong pair such as ``(0.5, 0.5)`` would look right.)
+    """
+    for n in (1, 7, 100, 1000):
+        expected = 0.5 ** (1 / n)
+        ok, got = call_reader(forget_for, n)
+        if not ok:
+            return False
+        if not _close(got, expected):
+            wrong = f"a half-life of {n} steps needs f = {expected:.5f}; you gave {got!r}."
+            return report(False, "", wrong)
+    try:
+        f, i = (float(v) for v in hold)
+    except (TypeError, ValueError):
+        return report(False, "", f"hold should be a pair (f, i) of gate values, got {hold!r}.")
+    if not (0 <= f <= 1 and 0 <= i <= 1):
+        return report(False, "", f"gate values lie in [0, 1]; you gave f = {f:g}, i = {i:g}.")
+    trace = memory_trace(f, i, steps=30, pulse=(10, 20), candidate=-1.0, initial=1.0)
+    if not np.allclose(trace, 1.0, rtol=0, atol=1e-12):
+        wrong = (
+            f"with f = {f:g} and i = {i:g}, a memory of 1 that meets a candidate of -1 "
+            f"becomes {trace[-1]:.3g} after 30 steps."
+        )
+        return report(False, "", wrong)
+    right = f"f = 0.5 ** (1 / n): f = {0.5 ** (1 / 100):.5f} for 100 steps; f = 1, i = 0 holds c."
+    return report(True, right, "")

@@ -6,45 +6,48 @@
   ``widgets.Stack``; ``jslink`` ties each slider's index to the stack's ``selected_index``, so
   the browser alone flips between figures. Works in the static HTML book, where no kernel runs.
 
-Both draw with the same function, so what the HTML shows is what the kernel would draw.
+Both draw with the same plot object: it is laid out once, at the sliders' starting values, and
+then only its data, labels and title change. So what the HTML shows is what the kernel would
+draw, and a precomputed frame costs one render rather than a new figure.
 
 >>> explorer = gate_explorer("live")
 >>> explorer.sliders["x"].value = 2.0          # what a reader's drag does
 >>> round(float(explorer.figure.axes[0].lines[1].get_ydata()[0]), 3)   # the moving point
-0.953
+0.881
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import ipywidgets as widgets
+import matplotlib as mpl
 import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lstmbook import style
 from lstmbook.gates import OneUnitCell, cell_step, gate, half_life, memory_trace
 
 Mode = Literal["live", "kernel_less"]
-Draw = Callable[..., Figure]
-FIGSIZE = (5.6, 3.0)  # inches; small enough that precomputed frames stay light
-DPI = 90
+FIGSIZE = (5.6, 3.0)  # inches at DPI: narrower than the 688-px column, light as a frame
+DPI = 100
 
 SLIDER_LAYOUT = {"width": "460px"}
-SLIDER_STYLE = {"description_width": "90px"}
+SLIDER_STYLE = {"description_width": "120px"}
 GATE_COLORS = {"i": "tab:green", "f": "tab:blue", "g": "tab:purple", "o": "tab:orange"}
 
 
 @dataclass(frozen=True)
 class Slider:
-    """One slider: the keyword it sets in the draw function, and its range.
+    """One slider: the keyword it sets in the plot, its live range, and its frames.
 
-    ``frames`` is how many precomputed settings the kernel-less version offers (evenly spaced
-    from ``low`` to ``high``); 0 holds the value fixed there.
+    ``frames`` are the settings the kernel-less version offers, one precomputed figure each;
+    an empty tuple holds the slider fixed at ``value`` there.
     """
 
     name: str
@@ -53,92 +56,196 @@ class Slider:
     high: float
     step: float
     value: float
-    frames: int = 0
-
-    def frame_values(self) -> list[float]:
-        return [round(float(v), 6) for v in np.linspace(self.low, self.high, self.frames)]
+    frames: tuple[float, ...] = ()
 
 
-def figure_png(figure: Figure, colors: int = 64) -> bytes:
+def figure_png(figure: Figure, colors: int = 32) -> bytes:
     """The figure as PNG bytes, reduced to a palette of ``colors`` colours.
 
     Line art needs no more, and a palette PNG is about a quarter of the size, which matters
-    when a kernel-less explorer stores a hundred frames in the page.
+    when a kernel-less explorer stores a couple of hundred frames in the page.
     """
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
+    return _palette_png(canvas, colors)
+
+
+def _palette_png(canvas: FigureCanvasAgg, colors: int) -> bytes:
     image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    palette = image.convert("RGB").quantize(colors, method=PIL.Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
-    image.convert("RGB").quantize(colors, method=PIL.Image.Quantize.MEDIANCUT).save(
-        buffer, format="PNG", optimize=True
-    )
+    palette.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def _new_figure(ncols: int = 1, **kwargs) -> tuple[Figure, np.ndarray]:
-    figure = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
-    return figure, np.atleast_1d(figure.subplots(1, ncols, **kwargs))
+class Plot:
+    """A figure drawn once and then updated in place: subclasses define ``build``/``update``.
+
+    The layout is computed (constrained) for the first values and then frozen, so every later
+    setting is drawn into the same axes at the same place. ``build`` lists in ``dynamic`` the
+    artists that ``update`` changes (and in ``on_top`` any legend to draw over them);
+    :meth:`png` draws the rest of the figure once and then only those, which makes a frame
+    several times cheaper than a new figure.
+    """
+
+    ncols = 1
+    width_ratios: tuple[float, ...] | None = None
+
+    def __init__(self, **values: float):
+        self.dynamic: list = []
+        self.on_top: list = []
+        with mpl.rc_context(style.RC):
+            self.figure = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+            axes = self.figure.subplots(1, self.ncols, width_ratios=self.width_ratios)
+            self.axes = list(np.atleast_1d(axes))
+            self.build()
+            self.update(**values)
+            FigureCanvasAgg(self.figure).draw()
+        self.figure.set_layout_engine("none")
+        self._background = None
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def update(self, **values: float) -> None:
+        raise NotImplementedError
+
+    def png(self, colors: int = 32) -> bytes:
+        """The figure as it stands, as palette PNG bytes (see :func:`figure_png`)."""
+        canvas = self.figure.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.figure)
+        layers = [*self.dynamic, *self.on_top]
+        if self._background is None:
+            for artist in layers:
+                artist.set_animated(True)  # left out of the background
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            for artist in layers:
+                artist.set_animated(False)
+        canvas.restore_region(self._background)
+        for artist in layers:
+            self.figure.draw_artist(artist)
+        return _palette_png(canvas, colors)
 
 
-# The three figures ------------------------------------------------------------------------
+def _signed(value: float) -> str:
+    return f"+ {value:g}" if value >= 0 else f"\N{MINUS SIGN} {-value:g}"
+
+
+class GatePlot(Plot):
+    """A gate's curve ``sigmoid(weight * x + bias)`` over x, with the current input marked."""
+
+    grid = np.linspace(-6, 6, 241)
+
+    def build(self) -> None:
+        (ax,) = self.axes
+        (self.curve,) = ax.plot(self.grid, self.grid, color=GATE_COLORS["f"])
+        (self.point,) = ax.plot([0], [0], "o", color="black", markersize=8, clip_on=False)
+        ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+        ax.set(xlim=(-6, 6), ylim=(-0.05, 1.05), xlabel="input x", ylabel="gate activation")
+        self.dynamic = [self.curve, self.point, ax.title]
+
+    def update(self, weight: float, bias: float, x: float) -> None:
+        activation = float(gate(weight, bias, x))
+        self.curve.set_ydata(gate(weight, bias, self.grid))
+        self.point.set_data([x], [activation])
+        self.axes[0].title.set_text(
+            f"$\\sigma$({weight:g} x {_signed(bias)}) at x = {x:g}: {activation:.3f}"
+        )
+
+
+class MemoryPlot(Plot):
+    """The cell state after a short input pulse, on a log time axis, half-life marked."""
+
+    steps = 2000
+    pulse = (1, 4)  # the candidate is 1 at steps 1, 2 and 3, then 0
+
+    def build(self) -> None:
+        (ax,) = self.axes
+        self.time = np.arange(1, self.steps)
+        ax.axvspan(self.pulse[0], self.pulse[1] - 1, color="tab:green", alpha=0.2, label="input")
+        (self.trace,) = ax.plot(self.time, self.time * 0.0, color=GATE_COLORS["f"], label="$c_t$")
+        self.life_line = ax.axvline(1, color="black", linestyle="--", linewidth=1)
+        self.life_line.set_label("half-life")
+        self.half_line = ax.axhline(0, color="grey", linestyle=":", linewidth=1)
+        ax.set_xscale("log")
+        ax.set(xlim=(1, self.steps), ylim=(0, 4.2), ylabel="cell state $c_t$")
+        ax.set_xlabel("time step t (log scale)")
+        self.dynamic = [self.trace, self.life_line, self.half_line, ax.title]
+        self.on_top = [ax.legend(loc="upper left", ncols=4)]
+
+    def update(self, forget: float, input_gate: float) -> None:
+        trace = memory_trace(forget, input_gate, steps=self.steps, pulse=self.pulse)
+        self.trace.set_ydata(trace[1:])
+        peak_time = self.pulse[1] - 1
+        life = float(half_life(forget))
+        shown = bool(np.isfinite(life)) and peak_time + life < self.steps
+        self.life_line.set_visible(shown)
+        self.half_line.set_visible(shown and input_gate > 0)
+        if shown:
+            self.life_line.set_xdata([peak_time + life] * 2)
+            self.half_line.set_ydata([trace[peak_time] / 2] * 2)
+        text = f"{life:.1f} steps" if np.isfinite(life) else "infinite"
+        self.axes[0].title.set_text(f"f = {forget:g}, i = {input_gate:g}: half-life {text}")
+
+
+class CellStepPlot(Plot):
+    """One cell step: the four gate activations as bars, and the old and new states."""
+
+    ncols = 2
+    width_ratios = (4, 3)
+    gate_names = {"i": "i\ninput", "f": "f\nforget", "g": "g\ncandidate", "o": "o\noutput"}
+    state_names = ("$c_{t-1}$", "$c_t$", "$h_t$")
+
+    def build(self) -> None:
+        gates_ax, states_ax = self.axes
+        colors = [GATE_COLORS[n] for n in self.gate_names]
+        self.gate_bars = gates_ax.bar(list(self.gate_names.values()), [0] * 4, color=colors)
+        gates_ax.set(ylim=(-1.15, 1.15), ylabel="activation", title="gates")
+        states_colors = ["grey", "tab:red", "tab:brown"]
+        self.state_bars = states_ax.bar(self.state_names, [0] * 3, color=states_colors)
+        states_ax.set(ylim=(-2.3, 2.3), ylabel="value", title="states")
+        self.labels = []
+        for ax, count in ((gates_ax, 4), (states_ax, 3)):
+            ax.axhline(0, color="black", linewidth=0.8)
+            ax.grid(False, axis="x")
+            self.labels += [ax.text(k, 0, "", ha="center", fontsize=9) for k in range(count)]
+        self.title = self.figure.suptitle("")
+        self.dynamic = [*self.gate_bars, *self.state_bars, *self.labels, self.title]
+
+    def update(
+        self, x: float, h_prev: float, c_prev: float = 0.5, forget_bias: float = 1.0
+    ) -> None:
+        default = OneUnitCell()
+        cell = replace(default, b=(default.b[0], forget_bias, *default.b[2:]))
+        step = cell_step(x, h_prev, c_prev, cell)
+        heights = [step.i, step.f, step.g, step.o, c_prev, step.c, step.h]
+        for bar, label, height in zip(
+            [*self.gate_bars, *self.state_bars], self.labels, heights, strict=True
+        ):
+            bar.set_height(height)
+            label.set_y(height)
+            label.set_va("bottom" if height >= 0 else "top")
+            label.set_text(f"{height:.2f}")
+        self.title.set_text(f"$x_t$ = {x:g},  $h_{{t-1}}$ = {h_prev:g}")
 
 
 def draw_gate(weight: float, bias: float, x: float) -> Figure:
-    """A gate's curve ``sigmoid(weight * x + bias)`` over x, with the current input marked."""
-    figure, (ax,) = _new_figure()
-    grid = np.linspace(-6, 6, 241)
-    activation = float(gate(weight, bias, x))
-    ax.plot(grid, gate(weight, bias, grid), color=GATE_COLORS["f"], label="gate curve")
-    ax.plot([x], [activation], "o", color="black", markersize=8, label="current input")
-    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
-    ax.set(xlim=(-6, 6), ylim=(-0.05, 1.05), xlabel="input x", ylabel="gate activation (0 to 1)")
-    ax.set_title(f"sigmoid({weight:g}·x {bias:+g}) at x = {x:g}:  {activation:.3f}")
-    ax.legend(loc="upper left", fontsize=8)
-    return figure
+    """The gate figure for one setting (a fresh :class:`GatePlot`)."""
+    return GatePlot(weight=weight, bias=bias, x=x).figure
 
 
-def draw_memory(forget: float, input_gate: float, steps: int = 50) -> Figure:
-    """The cell state after a short input pulse, with the forget gate's half-life marked."""
-    pulse = (2, 5)
-    trace = memory_trace(forget, input_gate, steps=steps, pulse=pulse)
-    figure, (ax,) = _new_figure()
-    ax.axvspan(pulse[0] - 0.5, pulse[1] - 0.5, color="tab:green", alpha=0.15, label="input pulse")
-    ax.plot(np.arange(steps), trace, "o-", markersize=3, color=GATE_COLORS["f"], label="$c_t$")
-    life = float(half_life(forget)) if forget > 0 else 0.0
-    peak_time = pulse[1] - 1
-    if np.isfinite(life) and peak_time + life < steps:
-        ax.axvline(peak_time + life, color="black", linestyle="--", linewidth=1, label="half-life")
-        ax.axhline(trace[peak_time] / 2, color="grey", linestyle=":", linewidth=1)
-    ax.set(xlim=(0, steps - 1), ylim=(0, 3.1), xlabel="time step t", ylabel="cell state $c_t$")
-    ax.set_title(
-        f"f = {forget:g}, i = {input_gate:g}:  half-life "
-        + (f"{life:.1f} steps" if np.isfinite(life) else "infinite")
-    )
-    ax.legend(loc="upper right", fontsize=8)
-    return figure
+def draw_memory(forget: float, input_gate: float) -> Figure:
+    """The memory figure for one setting (a fresh :class:`MemoryPlot`)."""
+    return MemoryPlot(forget=forget, input_gate=input_gate).figure
 
 
 def draw_cell_step(
     x: float, h_prev: float, c_prev: float = 0.5, forget_bias: float = 1.0
 ) -> Figure:
-    """One cell step: the four gate activations as bars, and the old and new states."""
-    step = cell_step(x, h_prev, c_prev, OneUnitCell(b=(0.0, forget_bias, 0.0, 0.0)))
-    figure, (gates_ax, states_ax) = _new_figure(2, width_ratios=(4, 3))
-    names = {"i": "i\ninput", "f": "f\nforget", "g": "g\ncandidate", "o": "o\noutput"}
-    values = [step.i, step.f, step.g, step.o]
-    gates_ax.bar(list(names.values()), values, color=[GATE_COLORS[n] for n in names])
-    gates_ax.set(ylim=(-1.05, 1.05), ylabel="activation", title="gates")
-    gates_ax.tick_params(axis="x", labelsize=7)
-    gates_ax.axhline(0, color="black", linewidth=0.8)
-    states = {"$c_{t-1}$": c_prev, "$c_t$": step.c, "$h_t$": step.h}
-    states_ax.bar(list(states), list(states.values()), color=["grey", "tab:red", "tab:brown"])
-    states_ax.set(ylim=(-2.05, 2.05), ylabel="value", title="states")
-    states_ax.axhline(0, color="black", linewidth=0.8)
-    for ax, heights in ((gates_ax, values), (states_ax, list(states.values()))):
-        for index, height in enumerate(heights):
-            ax.annotate(f"{height:.2f}", (index, height), ha="center", va="bottom", fontsize=8)
-    figure.suptitle(f"$x_t$ = {x:g},  $h_{{t-1}}$ = {h_prev:g}", fontsize=10)
-    return figure
+    """The cell-step figure for one setting (a fresh :class:`CellStepPlot`)."""
+    return CellStepPlot(x=x, h_prev=h_prev, c_prev=c_prev, forget_bias=forget_bias).figure
 
 
 # The two versions -------------------------------------------------------------------------
@@ -147,12 +254,11 @@ def draw_cell_step(
 class Explorer:
     """A figure that redraws through the kernel whenever a slider moves.
 
-    ``sliders`` maps each draw keyword to its ``FloatSlider``; ``figure`` is the last figure
-    drawn and ``image`` shows it; ``widget`` is what a notebook displays.
+    ``sliders`` maps each keyword of the plot to its ``FloatSlider``; ``figure`` is the plot's
+    figure and ``image`` shows it; ``widget`` is what a notebook displays.
     """
 
-    def __init__(self, draw: Draw, sliders: Sequence[Slider]):
-        self.draw = draw
+    def __init__(self, plot: type[Plot], sliders: Sequence[Slider]):
         self.sliders = {
             s.name: widgets.FloatSlider(
                 value=s.value,
@@ -165,101 +271,139 @@ class Explorer:
             )
             for s in sliders
         }
-        self.image = widgets.Image(format="png")
+        self.plot = plot(**self._values())
+        self.figure = self.plot.figure
+        self.image = widgets.Image(value=self.plot.png(), format="png")
         self.widget = widgets.VBox([*self.sliders.values(), self.image])
         for slider in self.sliders.values():
             slider.observe(self.redraw, names="value")
-        self.redraw()
+
+    def _values(self) -> dict[str, float]:
+        return {name: s.value for name, s in self.sliders.items()}
 
     def redraw(self, change: dict | None = None) -> None:
-        self.figure = self.draw(**{name: s.value for name, s in self.sliders.items()})
-        self.image.value = figure_png(self.figure)
+        self.plot.update(**self._values())
+        self.image.value = self.plot.png()
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def kernel_less_explorer(draw: Draw, sliders: Sequence[Slider]) -> widgets.VBox:
+def kernel_less_explorer(plot: type[Plot], sliders: Sequence[Slider]) -> widgets.VBox:
     """Precompute one figure per combination of slider settings; the browser flips between them.
 
     Sliders with ``frames`` become ``SelectionSlider``s; the others stay at their ``value``.
     Each moving slider selects a child of a ``Stack`` (nested, one level per slider), linked
-    in JavaScript, so no kernel is needed.
+    in JavaScript, so no kernel is needed. One plot, laid out at the sliders' starting values,
+    draws every frame.
     """
     moving = [s for s in sliders if s.frames]
-    fixed = {s.name: s.value for s in sliders if not s.frames}
     if not moving:
-        raise ValueError("a kernel-less explorer needs at least one slider with frames > 0")
+        raise ValueError("a kernel-less explorer needs at least one slider with frames")
     controls = []
     for s in moving:
-        values = s.frame_values()
-        start = int(np.argmin(np.abs(np.asarray(values) - s.value)))
+        start = int(np.argmin(np.abs(np.asarray(s.frames) - s.value)))
         controls.append(
             widgets.SelectionSlider(
-                options=[(f"{v:g}", v) for v in values],
+                options=[(f"{v:g}", v) for v in s.frames],
                 index=start,
                 description=s.label,
                 layout=SLIDER_LAYOUT,
                 style=SLIDER_STYLE,
             )
         )
+    start_values = {s.name: s.value for s in sliders}
+    start_values.update({s.name: c.value for s, c in zip(moving, controls, strict=True)})
+    drawing = plot(**start_values)
 
     def stack(level: int, chosen: dict[str, float]) -> widgets.Widget:
         if level == len(moving):
-            return widgets.Image(value=figure_png(draw(**fixed, **chosen)), format="png")
-        control, name = controls[level], moving[level].name
-        children = [stack(level + 1, {**chosen, name: v}) for v in moving[level].frame_values()]
+            drawing.update(**chosen)
+            return widgets.Image(value=drawing.png(), format="png")
+        control, s = controls[level], moving[level]
+        children = [stack(level + 1, {**chosen, s.name: v}) for v in s.frames]
         frames = widgets.Stack(children, selected_index=control.index)
         widgets.jslink((control, "index"), (frames, "selected_index"))
         return frames
 
-    return widgets.VBox([*controls, stack(0, {})])
+    return widgets.VBox([*controls, stack(0, start_values)])
 
 
 # The three explorers of chapter 1 ---------------------------------------------------------
 
 GATE_SLIDERS = (
-    Slider("weight", "weight w", -4.0, 4.0, 0.1, 1.5),
-    Slider("bias", "bias b", -4.0, 4.0, 0.1, 0.0, frames=5),
-    Slider("x", "input x", -6.0, 6.0, 0.1, 1.0, frames=13),
+    Slider("weight", "weight w", -4.0, 4.0, 0.1, 1.0, frames=(-2.0, 0.5, 1.0, 2.0, 4.0)),
+    Slider("bias", "bias b", -4.0, 4.0, 0.1, 0.0, frames=(-4.0, -2.0, 0.0, 2.0, 4.0)),
+    Slider("x", "input x", -6.0, 6.0, 0.1, 2.0, frames=(-6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0)),
 )
+# Forget gates spaced by half-life (1, 3.1, 6.6, 14, 34, 69, 138, 693 steps and for ever).
+MEMORY_FORGET_FRAMES = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.0)
 MEMORY_SLIDERS = (
-    Slider("forget", "forget f", 0.5, 1.0, 0.01, 0.9, frames=11),
-    Slider("input_gate", "input i", 0.0, 1.0, 0.05, 1.0, frames=3),
+    Slider("forget", "forget gate f", 0.5, 1.0, 0.001, 0.9, frames=MEMORY_FORGET_FRAMES),
+    Slider("input_gate", "input gate i", 0.0, 1.0, 0.05, 1.0, frames=(0.0, 0.5, 1.0)),
 )
+# The subscript t-1 in a slider label (the sliders cannot typeset math).
+T_MINUS_1 = "\N{LATIN SUBSCRIPT SMALL LETTER T}\N{SUBSCRIPT MINUS}\N{SUBSCRIPT ONE}"
 CELL_SLIDERS = (
-    Slider("x", "x_t", -2.0, 2.0, 0.1, 0.5, frames=9),
-    Slider("h_prev", "h_(t-1)", -1.0, 1.0, 0.1, 0.0, frames=5),
-    Slider("c_prev", "c_(t-1)", -2.0, 2.0, 0.1, 0.5),
+    Slider(
+        "x",
+        "input x\N{LATIN SUBSCRIPT SMALL LETTER T}",
+        -2.0,
+        2.0,
+        0.1,
+        0.5,
+        frames=tuple(np.linspace(-2.0, 2.0, 9).round(6)),
+    ),
+    Slider(
+        "h_prev",
+        f"previous h{T_MINUS_1}",
+        -1.0,
+        1.0,
+        0.1,
+        0.0,
+        frames=tuple(np.linspace(-1.0, 1.0, 5).round(6)),
+    ),
+    Slider(
+        "c_prev",
+        f"previous c{T_MINUS_1}",
+        -2.0,
+        2.0,
+        0.1,
+        0.5,
+    ),
     Slider("forget_bias", "forget bias", -3.0, 3.0, 0.1, 1.0),
 )
 
 
-def _explorer(draw: Draw, sliders: Sequence[Slider], mode: Mode) -> Explorer | widgets.VBox:
+def _explorer(plot: type[Plot], sliders: Sequence[Slider], mode: Mode) -> Explorer | widgets.VBox:
     if mode == "live":
-        return Explorer(draw, sliders)
+        return Explorer(plot, sliders)
     if mode == "kernel_less":
-        return kernel_less_explorer(draw, sliders)
+        return kernel_less_explorer(plot, sliders)
     raise ValueError(f"mode must be 'live' or 'kernel_less', got {mode!r}")
 
 
 def gate_explorer(mode: Mode = "live") -> Explorer | widgets.VBox:
     """Explorer (a): a gate's weight, bias and input move a point along its curve."""
-    return _explorer(draw_gate, GATE_SLIDERS, mode)
+    return _explorer(GatePlot, GATE_SLIDERS, mode)
 
 
 def memory_explorer(mode: Mode = "live") -> Explorer | widgets.VBox:
-    """Explorer (b): the forget and input gates shape the cell state over 50 steps."""
-    return _explorer(draw_memory, MEMORY_SLIDERS, mode)
+    """Explorer (b): the forget and input gates shape the cell state over 2000 steps."""
+    return _explorer(MemoryPlot, MEMORY_SLIDERS, mode)
 
 
 def cell_explorer(mode: Mode = "live") -> Explorer | widgets.VBox:
     """Explorer (c): one full cell step, all four gates and the new c_t and h_t."""
-    return _explorer(draw_cell_step, CELL_SLIDERS, mode)
+    return _explorer(CellStepPlot, CELL_SLIDERS, mode)
 
 
 __all__ = [
+    "CellStepPlot",
     "Explorer",
+    "GatePlot",
+    "MemoryPlot",
+    "Plot",
     "Slider",
     "cell_explorer",
     "draw_cell_step",

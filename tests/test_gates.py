@@ -9,6 +9,7 @@ from lstmbook.gates import (
     cell_step,
     check_cell_step,
     check_forget_half_life,
+    check_memory_design,
     gate,
     half_life,
     memory_trace,
@@ -50,7 +51,13 @@ def test_half_life_rejects_values_outside_the_unit_interval(bad):
 
 
 def test_memory_trace_with_forget_one_and_input_zero_never_changes():
-    assert not memory_trace(1.0, 0.0, steps=30).any()
+    trace = memory_trace(1.0, 0.0, steps=30, pulse=(5, 25), candidate=-1.0, initial=0.7)
+    assert np.all(trace == 0.7)
+
+
+def test_memory_trace_from_a_held_memory_decays_with_any_other_forget_gate():
+    trace = memory_trace(0.5, 0.0, steps=3, pulse=(0, 3), initial=1.0)
+    assert trace.tolist() == [0.5, 0.25, 0.125]
 
 
 @pytest.mark.parametrize(
@@ -115,3 +122,37 @@ def test_checkers_report_a_stub_instead_of_crashing(capsys):
     assert not check_forget_half_life(lambda f: None)
     assert not check_cell_step(lambda x, h_prev, c_prev, cell: 1 / 0)
     assert "raised ZeroDivisionError" in capsys.readouterr().out
+
+
+def _forget_for(n):
+    return 0.5 ** (1 / n)
+
+
+def test_memory_design_checker_accepts_the_right_answer(capsys):
+    assert check_memory_design(_forget_for, (1.0, 0.0))
+    out = capsys.readouterr().out
+    assert out.startswith("Correct") and "0.99309" in out
+
+
+@pytest.mark.parametrize(
+    "forget_for, hold",
+    [
+        (_forget_for, (0.5, 0.5)),  # f + i = 1: looks right from c = 0 or with a candidate of +1
+        (_forget_for, (0.5, 0.0)),  # the old check (c = 0, i = 0) accepted this
+        (_forget_for, (0.99, 0.0)),  # forgets slowly, but forgets
+        (_forget_for, (1.0, 0.5)),  # keeps, but writes
+        (_forget_for, (1.0,)),
+        (_forget_for, "f=1"),
+        (lambda n: 1 - 1 / n, (1.0, 0.0)),
+        (lambda n: 0.5**n, (1.0, 0.0)),
+        (lambda n: None, (1.0, 0.0)),
+    ],
+)
+def test_memory_design_checker_rejects_wrong_answers(forget_for, hold, capsys):
+    assert not check_memory_design(forget_for, hold)
+    assert "Not yet" in capsys.readouterr().out
+
+
+def test_memory_design_checker_needs_a_function():
+    with pytest.raises(TypeError):
+        check_memory_design(0.99309, (1.0, 0.0))
