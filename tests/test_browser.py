@@ -59,7 +59,8 @@ def test_widgets_render_one_visible_frame_per_explorer(chapter_one):
     frames = page.evaluate(VISIBLE_FRAMES)
     assert len(frames) == 3, frames  # the gate, memory and cell explorers
     assert all(len(visible) == 1 for visible in frames), frames
-    assert page.locator(".widget-slider").count() == 6  # two sliders each
+    # gate explorer: weight, bias, input; memory: forget, input; cell: input, previous h
+    assert page.locator(".widget-slider").count() == 7
     assert page.locator("mjx-container").count() > 5  # MathJax typeset the equations
 
 
