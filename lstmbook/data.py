@@ -278,7 +278,7 @@ def check_adding_baseline(fn: Callable[[NDArray], float]) -> bool:
     if not ok:
         return False
     if abs(got - expected) <= 1e-6 * expected:
-        print(f"Correct: {got:.5f}, the variance of y (predict its mean), close to 1/24 = 0.04167.")
+        print(f"Correct: {got:.5f}, the variance of y (predict its mean), near 1/24 = 0.04167.")
         return True
     if abs(got - float(np.mean((y - 0.5) ** 2))) <= 1e-6 * expected:
         print(f"Not yet: {got:.5f} is the MSE of predicting 0.5; is 0.5 the best constant here?")

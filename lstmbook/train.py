@@ -12,9 +12,11 @@ Data is given either as a pair ``(X, y)`` of arrays or tensors, ``X`` of shape
 from __future__ import annotations
 
 import copy
+import inspect
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import torch
@@ -22,6 +24,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from lstmbook.progress import bar
+from lstmbook.tables import Table
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -35,7 +38,7 @@ class TrainConfig:
     batch_size: int = 64  # sequences per optimizer step (when data is given as (X, y))
     lr: float = 1e-3  # learning rate given to the optimizer
     weight_decay: float = 0.0  # L2 penalty given to the optimizer
-    optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam  # (params, lr, wd)
+    optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam  # called (params, lr, wd)
     clip_grad_norm: float | None = None  # rescale gradients whose total L2 norm exceeds this
     scheduler: Callable[[torch.optim.Optimizer], object] | None = None  # stepped once per epoch
     patience: int | None = None  # stop after this many epochs without a lower val loss
@@ -258,3 +261,26 @@ def fit(
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+def describe(config: TrainConfig | None = None) -> Table:
+    """The fields of ``config`` as a :class:`~lstmbook.tables.Table`: name, value, meaning.
+
+    The meaning is the comment written beside each field of :class:`TrainConfig`, so the
+    table never drifts from the code; a function's value is shown by its name.
+
+    >>> table = describe(TrainConfig(epochs=3, optimizer=torch.optim.SGD))
+    >>> table.headers, table.cells[0][:2], table.cells[4][:2]
+    (['field', 'value', 'meaning'], ['epochs', '3'], ['optimizer', 'SGD'])
+    >>> table.cells[0][2]
+    'passes over the training data (fewer if early stopping triggers)'
+    """
+    config = config or TrainConfig()
+    source = inspect.getsource(TrainConfig)
+    meaning = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.*)$", source, re.M))
+    rows = []
+    for f in fields(config):
+        value = getattr(config, f.name)
+        shown = getattr(value, "__name__", None) if callable(value) else None
+        rows.append([f.name, shown or repr(value), meaning.get(f.name, "")])
+    return Table(["field", "value", "meaning"], rows)

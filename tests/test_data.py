@@ -150,3 +150,8 @@ def test_check_adding_baseline(capsys):
     assert "ZeroDivisionError" in capsys.readouterr().out
     with pytest.raises(TypeError):
         check_adding_baseline(0.5)
+
+
+def test_adding_baseline_checker_lines_fit_the_page(capsys):
+    assert check_adding_baseline(lambda y: float(np.var(y)))
+    assert all(len(line) <= 79 for line in capsys.readouterr().out.splitlines())

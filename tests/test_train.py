@@ -1,5 +1,7 @@
 """The training loop: it learns, stops early, clips, schedules, restores the best, and repeats."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from lstmbook.train import (
     History,
     TrainConfig,
     accuracy,
+    describe,
     evaluate,
     fit,
     make_loader,
@@ -154,10 +157,29 @@ def test_bad_data():
         make_loader(torch.zeros(3, 2, 1), torch.zeros(4))
 
 
-def test_progress_bar_runs(capsys):
+def test_progress_bar_runs(capsys, monkeypatch):
+    monkeypatch.setenv("LSTMBOOK_NO_PROGRESS", "")  # the suite hides bars; show this one
     data = linear_problem()
     fit(linear_model(), data, data, nn.MSELoss(), epochs=1, progress=True)
     assert "epochs" in capsys.readouterr().err
+
+
+def test_no_progress_bar_when_hidden(capsys, monkeypatch):
+    monkeypatch.setenv("LSTMBOOK_NO_PROGRESS", "1")
+    data = linear_problem()
+    fit(linear_model(), data, data, nn.MSELoss(), epochs=1, progress=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_describe_lists_every_field_with_its_comment():
+    table = describe(TrainConfig(epochs=8, clip_grad_norm=1.0))
+    names = [row[0] for row in table.cells]
+    assert names == [f.name for f in dataclasses.fields(TrainConfig)]
+    values = {row[0]: row[1] for row in table.cells}
+    assert values["epochs"] == "8" and values["clip_grad_norm"] == "1.0"
+    assert values["optimizer"] == "Adam" and values["patience"] == "None"
+    assert all(row[2] for row in table.cells), "every field has a comment"
+    assert "| epochs | 8 |" in table._repr_markdown_()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
