@@ -822,9 +822,7 @@ def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
             if p.grad is None or not torch.allclose(p.grad, q.grad, rtol=1e-6, atol=1e-9):
                 what = "scaled" if expected > max_norm else "left unchanged"
                 return report(False, "", f"{case}, the gradients should be {what} in place.")
-    return report(
-        True, "above max_norm, every gradient is scaled by max_norm / (their total norm).", ""
-    )
+    return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")
 
 
 def check_batchify(fn: Callable[[Tensor, int], Tensor]) -> bool:
