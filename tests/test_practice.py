@@ -517,7 +517,7 @@ def test_clipping_does_not_bound_adams_step():
     n_weights = 4
     # the first step moves every weight by lr, whatever the clip value
     assert lengths[1e-3][0] == pytest.approx(0.1 * n_weights**0.5, rel=1e-3)
-    np.testing.assert_allclose(lengths[1e-3][0], lengths[None][0], rtol=1e-4)
+    np.testing.assert_allclose(lengths[1e-3][0], lengths[None][0], rtol=1e-3)
     assert lengths[1e-3].max() > 1000 * 0.1 * 1e-3
 
 
