@@ -92,9 +92,10 @@ class LayerNormLSTMCell(GatedCell):
 
     def preactivations(self, x: Tensor, h: Tensor) -> tuple[Tensor, ...]:
         """``LN(W_ih x) + LN(W_hh h) + b_ih + b_hh``, one ``(batch, H)`` block per gate."""
-        n = (len(self.GATES) * self.hidden_size,)
-        z_x = F.layer_norm(F.linear(x, self.weight_ih), n, self.gain_ih, None, EPS)
-        z_h = F.layer_norm(F.linear(h, self.weight_hh), n, self.gain_hh, None, EPS)
+        n = (len(self.GATES) * self.hidden_size,)  # all 4H together
+        W_ih_x, W_hh_h = F.linear(x, self.weight_ih), F.linear(h, self.weight_hh)
+        z_x = F.layer_norm(W_ih_x, n, self.gain_ih, None, EPS)
+        z_h = F.layer_norm(W_hh_h, n, self.gain_hh, None, EPS)
         z = z_x + z_h + self.bias_ih + self.bias_hh
         return z.chunk(len(self.GATES), dim=-1)
 
@@ -102,9 +103,11 @@ class LayerNormLSTMCell(GatedCell):
         """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
         h, c = self._check(x, state)
         z_i, z_f, z_g, z_o = self.preactivations(x, h)
-        i, f, g, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
+        i, f, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.sigmoid(z_o)
+        g = torch.tanh(z_g)
         c = f * c + i * g
-        c_hat = F.layer_norm(c, (self.hidden_size,), self.gain_c, self.bias_c, EPS)
+        H = (self.hidden_size,)
+        c_hat = F.layer_norm(c, H, self.gain_c, self.bias_c, EPS)
         h = o * torch.tanh(c_hat)
         return h, c
 

@@ -5,8 +5,13 @@ every step's gradient norm, clips by norm, steps a learning-rate scheduler and s
 This module adds only what the chapter needs besides:
 
 - :func:`fit_seeds` and :func:`spread`: one training run per seed, and the spread of a result;
+  :func:`fit_seeds_test`: the same, each epoch also scored on a test split that no selection
+  sees (:class:`Scored`);
   :func:`plot_seed_bands`: curves over seeds as a mean line in a min-to-max band;
   :func:`plot_grad_norm_runs`: the gradient norm at every step of several runs;
+- :func:`step_lengths`: how far each optimizer step moves the weights, with and without clipping;
+  :func:`hidden_gradient_norms` and :func:`random_recurrent_cell`: the gradient that reaches
+  each time step, for a recurrent weight of a chosen scale;
 - :func:`review_tensors`: a small slice of the movie reviews as token ids, for the dropout
   ablation; :func:`outputs_differ_between_calls`: whether dropout is at work in a module;
 - :func:`window_sign_task`: per-step labels that need past or *future* inputs, and
@@ -36,6 +41,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -44,7 +50,7 @@ from lstmbook.checking import call_reader, report, require_callable, wrong_shape
 from lstmbook.progress import bar
 from lstmbook.reviews import load_rotten_tomatoes
 from lstmbook.text import Vocabulary, encode, tokenize
-from lstmbook.train import History, fit
+from lstmbook.train import History, fit, make_loader, predict
 
 #: The label of a step that has no answer: skipped by the loss and by the accuracy.
 IGNORE = -100
@@ -83,6 +89,80 @@ def fit_seeds(
     return models, histories
 
 
+@dataclass
+class Scored:
+    """One run of :func:`fit_seeds_test`: its history and its test scores after every epoch."""
+
+    history: History
+    test_loss: list[float] = field(default_factory=list)  # on the test split, per epoch
+    test_metric: list[float] = field(default_factory=list)  # on the test split, per epoch
+
+    @property
+    def selected_test_loss(self) -> float:
+        """Test loss of the epoch of lowest *validation* loss (the one ``restore_best`` keeps)."""
+        return self.test_loss[self.history.best_epoch]
+
+    @property
+    def final_test_loss(self) -> float:
+        """Test loss after the last epoch."""
+        return self.test_loss[-1]
+
+
+class _TestScorer:
+    """A metric for :func:`lstmbook.train.fit` that also scores ``model`` on a test split.
+
+    ``fit`` calls its metric once per epoch, on the validation outputs; this one computes the
+    validation metric as asked and, beside it, the model's loss and metric on ``test``. The
+    test split plays no part in training or in choosing an epoch.
+    """
+
+    def __init__(self, model: nn.Module, test, loss_fn, metric) -> None:
+        self.model, self.loss_fn, self.metric = model, loss_fn, metric
+        self.X, self.y = (torch.as_tensor(a) for a in test)
+        self.loss: list[float] = []
+        self.value: list[float] = []
+
+    def __call__(self, output: Tensor, target: Tensor) -> float:
+        out = predict(self.model, self.X)
+        with torch.no_grad():
+            self.loss.append(float(self.loss_fn(out, self.y)))
+        nan = float("nan")
+        self.value.append(self.metric(out, self.y) if self.metric else nan)
+        return self.metric(output, target) if self.metric else nan
+
+
+def fit_seeds_test(
+    build: Callable[[], nn.Module],
+    seeds: Iterable[int],
+    train: tuple,
+    val: tuple,
+    test: tuple,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    metric: Callable[[Tensor, Tensor], float] | None = None,
+    progress: bool = False,
+    **kwargs: object,
+) -> list[Scored]:
+    """:func:`fit_seeds` with a test split: every epoch is also scored on ``test = (X, y)``.
+
+    Validation chooses (the best epoch, early stopping); the test split only reports, so
+    ``Scored.selected_test_loss`` is an unbiased score of the epoch validation chose.
+
+    >>> X = torch.randn(64, 3, 1); y = X.sum(dim=(1, 2))
+    >>> build = lambda: nn.Sequential(nn.Flatten(), nn.Linear(3, 1), nn.Flatten(0))
+    >>> runs = fit_seeds_test(build, [0], (X, y), (X, y), (X, y), nn.MSELoss(), epochs=3)
+    >>> len(runs[0].test_loss), runs[0].final_test_loss == runs[0].history.val_loss[-1]
+    (3, True)
+    """
+    runs = []
+    for seed in bar(list(seeds), show=progress, desc="seeds"):
+        torch.manual_seed(seed)
+        model = build()
+        scorer = _TestScorer(model, test, loss_fn, metric)
+        history = fit(model, train, val, loss_fn, scorer, seed=seed, device="cpu", **kwargs)  # type: ignore[arg-type]
+        runs.append(Scored(history, scorer.loss, scorer.value))
+    return runs
+
+
 def spread(values: Sequence[float], fmt: str = ".3f") -> str:
     """``"mean (min to max)"`` of results over seeds, each written with the format ``fmt``.
 
@@ -117,27 +197,28 @@ def plot_seed_bands(
     ax: Axes | None = None,
     logy: bool = False,
 ) -> Figure:
-    """One line per setting: the mean over seeds, in a band from the minimum to the maximum.
+    """One line per setting: the median over seeds, in a band from the minimum to the maximum.
 
     ``curves[name]`` holds one curve per seed (all of one length); x runs from 1.
 
     >>> fig = plot_seed_bands({"a": [[1.0, 0.5], [0.8, 0.4]]}, "loss")
     >>> fig.axes[0].get_ylabel(), [line.get_label() for line in fig.axes[0].get_lines()]
-    ('loss', ['a (mean of 2 seeds)'])
+    ('loss', ['a (median of 2 seeds)'])
     >>> plt.close(fig)
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
+        fig, ax = plt.subplots(layout="constrained")
     fig = ax.figure
     for k, (name, runs) in enumerate(curves.items()):
         values = np.asarray(runs, dtype=np.float64)
         if values.ndim != 2:
             raise ValueError(f"{name}: expected one curve per seed (2-D), got shape {values.shape}")
         x = np.arange(1, values.shape[1] + 1)
-        label = f"{name} (mean of {len(values)} seeds)" if len(values) > 1 else name
-        ax.plot(x, values.mean(axis=0), "o-", markersize=3, color=f"C{k}", label=label)
-        ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=f"C{k}", alpha=0.2)
+        label = f"{name} (median of {len(values)} seeds)" if len(values) > 1 else name
+        ax.plot(x, np.median(values, axis=0), "o-", markersize=3, color=f"C{k}", label=label)
+        ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=f"C{k}", alpha=0.15)
     ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if logy:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
@@ -159,7 +240,7 @@ def plot_grad_norm_runs(
     >>> plt.close(fig)
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
+        fig, ax = plt.subplots(layout="constrained")
     fig = ax.figure
     for k, (name, history) in enumerate(histories.items()):
         norms = np.asarray(history.step_grad_norm, dtype=np.float64)
@@ -174,8 +255,107 @@ def plot_grad_norm_runs(
         ax.axhline(clip, color="grey", linestyle="--", label=f"clip at {clip:g}")
     ax.set(xlabel="optimizer step", ylabel="total gradient norm (L2)", yscale="log")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend()
     return fig
+
+
+# How far a step goes, and the gradient across time ---------------------------------------------
+
+
+def step_lengths(
+    model: nn.Module,
+    train: tuple,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    clip_grad_norm: float | None = None,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Train for ``steps`` optimizer steps; return each step's length and gradient norm.
+
+    The length of step ``k`` is ``||theta_{k+1} - theta_k||`` over all the parameters
+    together; the gradient norm is the total norm before clipping (as ``fit`` records it).
+    Batches come from ``train = (X, y)``, shuffled with ``seed``, epoch after epoch.
+
+    >>> _ = torch.manual_seed(0)
+    >>> X = torch.randn(64, 3, 1); y = 100 * X.sum(dim=(1, 2))
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(3, 1), nn.Flatten(0))
+    >>> sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> length, norm = step_lengths(model, (X, y), nn.MSELoss(), sgd, 5, clip_grad_norm=1.0)
+    >>> bool(length.max() <= 0.1 * 1.0 + 1e-6), bool(norm.min() > 1.0)
+    (True, True)
+    """
+    loader = make_loader(*train, batch_size=batch_size, shuffle=True, seed=seed)
+    lengths, norms = [], []
+    model.train()
+    while len(lengths) < steps:
+        for x, y in loader:
+            before = [p.detach().clone() for p in model.parameters()]
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            limit = clip_grad_norm if clip_grad_norm is not None else float("inf")
+            norms.append(float(nn.utils.clip_grad_norm_(model.parameters(), limit)))
+            optimizer.step()
+            moved = sum(
+                float(((p.detach() - b) ** 2).sum())
+                for p, b in zip(model.parameters(), before, strict=True)
+            )
+            lengths.append(math.sqrt(moved))
+            if len(lengths) == steps:
+                break
+    return np.array(lengths), np.array(norms)
+
+
+def random_recurrent_cell(kind: str, hidden_size: int, gain: float, seed: int = 0) -> nn.Module:
+    """An ``nn.RNNCell`` (tanh) or ``nn.LSTMCell`` with one input and a random recurrent weight.
+
+    ``weight_hh`` has independent normal entries of standard deviation ``gain / sqrt(H)``, so
+    ``gain`` sets its scale (its spectral radius is about ``gain``); biases are 0, except a
+    forget-gate bias of 1 for the LSTM.
+
+    >>> random_recurrent_cell("rnn", 8, 2.0).weight_hh.shape
+    torch.Size([8, 8])
+    """
+    cells = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell}
+    if kind not in cells:
+        raise ValueError(f"kind must be one of {sorted(cells)}, got {kind!r}")
+    torch.manual_seed(seed)
+    cell = cells[kind](1, hidden_size)
+    with torch.no_grad():
+        cell.weight_hh.normal_(0.0, gain / math.sqrt(hidden_size))
+        cell.bias_ih.zero_()
+        cell.bias_hh.zero_()
+        if kind == "lstm":
+            cell.bias_ih[hidden_size : 2 * hidden_size] = 1.0  # blocks i | f | g | o
+    return cell
+
+
+def hidden_gradient_norms(cell: nn.Module, x: Tensor) -> NDArray[np.float64]:
+    """``||dL/dh_t||`` at every step ``t``, for ``L`` the sum of the last hidden state.
+
+    ``cell`` is an ``nn.RNNCell`` or ``nn.LSTMCell`` run over ``x (batch, time, features)``
+    from zeros; the norm is over the hidden units, averaged over the batch. Index ``t`` of the
+    result is step ``t``; the last entry is the gradient at the loss itself.
+
+    >>> x = torch.randn(4, 30, 1)
+    >>> g = hidden_gradient_norms(random_recurrent_cell("rnn", 16, 0.5), x)
+    >>> g.shape, bool(g[0] < 1e-3 * g[-1])
+    ((30,), True)
+    """
+    batch, H = x.shape[0], cell.hidden_size
+    h = torch.zeros(batch, H)
+    c = torch.zeros(batch, H)
+    hidden = []
+    for t in range(x.shape[1]):
+        if isinstance(cell, nn.LSTMCell):
+            h, c = cell(x[:, t], (h, c))
+        else:
+            h = cell(x[:, t], h)
+        h.retain_grad()
+        hidden.append(h)
+    h.sum().backward()
+    return np.array([float(h_t.grad.norm(dim=-1).mean()) for h_t in hidden])
 
 
 # Dropout ----------------------------------------------------------------------------------------
@@ -183,13 +363,14 @@ def plot_grad_norm_runs(
 
 def review_tensors(
     n_train: int = 2000, max_len: int = 30, min_freq: int = 2, seed: int = 0
-) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor], Vocabulary]:
+) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor], tuple[Tensor, Tensor], Vocabulary]:
     """A small slice of the movie reviews (:mod:`lstmbook.reviews`) as token ids, for ablations.
 
-    The first ``n_train`` reviews of the seeded training split and the whole validation split,
-    each cut to ``max_len`` tokens, with a vocabulary of the tokens seen at least ``min_freq``
-    times in those ``n_train`` reviews. Labels are 1 for ``fresh`` and 0 for ``rotten``.
-    Returns ``(tokens (n, time), labels (n,))`` for train and validation, and the vocabulary.
+    The first ``n_train`` reviews of the seeded training split and the whole validation and
+    test splits, each cut to ``max_len`` tokens, with a vocabulary of the tokens seen at least
+    ``min_freq`` times in those ``n_train`` reviews. Labels are 1 for ``fresh`` and 0 for
+    ``rotten``. Returns ``(tokens (n, time), labels (n,))`` for train, validation and test,
+    and the vocabulary.
     """
     splits = load_rotten_tomatoes(seed=seed)
     texts, labels = splits.train_texts[:n_train], splits.train_labels[:n_train]
@@ -199,7 +380,12 @@ def review_tensors(
         tokens, _ = encode(texts, vocab, max_len)
         return tokens, torch.tensor([label == "fresh" for label in labels], dtype=torch.long)
 
-    return tensors(texts, labels), tensors(splits.val_texts, splits.val_labels), vocab
+    return (
+        tensors(texts, labels),
+        tensors(splits.val_texts, splits.val_labels),
+        tensors(splits.test_texts, splits.test_labels),
+        vocab,
+    )
 
 
 def outputs_differ_between_calls(module: nn.Module, x: Tensor) -> bool:
@@ -521,9 +707,12 @@ def tbptt_epoch(
     model.train()
     state, losses = None, []
     for start in range(0, X.shape[1], chunk):
-        x_k, y_k = X[:, start : start + chunk], y[:, start : start + chunk]
-        logits, state = model.forward_state(x_k, state if stateful else None)
-        state = detach_state(state)  # keep the values, cut the gradient at the chunk boundary
+        steps = slice(start, start + chunk)
+        x_k, y_k = X[:, steps], y[:, steps]
+        if not stateful:
+            state = None  # every chunk starts from zeros
+        logits, state = model.forward_state(x_k, state)
+        state = detach_state(state)  # keep the values, cut the gradient
         if not bool((y_k != IGNORE).any()):
             continue  # a chunk with no labelled step
         loss = per_step_cross_entropy(logits, y_k)
@@ -633,9 +822,7 @@ def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
             if p.grad is None or not torch.allclose(p.grad, q.grad, rtol=1e-6, atol=1e-9):
                 what = "scaled" if expected > max_norm else "left unchanged"
                 return report(False, "", f"{case}, the gradients should be {what} in place.")
-    return report(
-        True, "above max_norm, every gradient is scaled by max_norm / (their total norm).", ""
-    )
+    return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")
 
 
 def check_batchify(fn: Callable[[Tensor, int], Tensor]) -> bool:

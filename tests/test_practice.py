@@ -18,7 +18,9 @@ from lstmbook.practice import (
     first_epoch_below,
     first_step_gradient,
     fit_seeds,
+    fit_seeds_test,
     fit_tbptt,
+    hidden_gradient_norms,
     initial_state_influence,
     online_outputs,
     outputs_differ_between_calls,
@@ -26,8 +28,10 @@ from lstmbook.practice import (
     per_step_cross_entropy,
     plot_grad_norm_runs,
     plot_seed_bands,
+    random_recurrent_cell,
     review_tensors,
     spread,
+    step_lengths,
     tbptt_epoch,
     window_sign_task,
     with_learned_initial_state,
@@ -50,6 +54,33 @@ def test_fit_seeds_is_reproducible_and_differs_between_seeds():
     assert first[0].val_loss != first[1].val_loss
 
 
+def test_fit_seeds_test_scores_every_epoch_on_the_test_split_only():
+    generator = torch.Generator().manual_seed(0)
+    X = torch.randn(96, 3, 1, generator=generator)
+    y = X.sum(dim=(1, 2))
+    train, val, test = (X[:64], y[:64]), (X[64:80], y[64:80]), (X[80:], y[80:])
+
+    def build():
+        return nn.Sequential(nn.Flatten(), nn.Linear(3, 1), nn.Flatten(0))
+
+    runs = fit_seeds_test(build, [0, 1], train, val, test, nn.MSELoss(), epochs=4, lr=0.05)
+    _, plain = fit_seeds(build, [0, 1], train, val, nn.MSELoss(), epochs=4, lr=0.05)
+    for run, history in zip(runs, plain, strict=True):
+        # scoring on the test split changes nothing in training or in the choice of epoch
+        assert run.history.val_loss == history.val_loss
+        assert run.history.best_epoch == history.best_epoch
+        assert len(run.test_loss) == len(run.test_metric) == 4
+        assert run.selected_test_loss == run.test_loss[history.best_epoch]
+        assert run.final_test_loss == run.test_loss[-1]
+    # the last epoch's test loss is the trained model's loss on the test split
+    (model,), _ = fit_seeds(
+        build, [0], train, val, nn.MSELoss(), epochs=4, lr=0.05, restore_best=False
+    )
+    with torch.no_grad():
+        expected = nn.MSELoss()(model(test[0]), test[1]).item()
+    assert runs[0].final_test_loss == pytest.approx(expected, rel=1e-6)
+
+
 def test_spread():
     assert spread([1, 2, 3], fmt=".1f") == "2.0 (1.0 to 3.0)"
     with pytest.raises(ValueError):
@@ -62,13 +93,14 @@ def test_first_epoch_below():
     assert first_epoch_below([], 0.1) is None
 
 
-def test_plot_seed_bands_draws_a_mean_and_a_band():
+def test_plot_seed_bands_draws_a_median_and_a_band():
     import matplotlib.pyplot as plt
 
-    fig = plot_seed_bands({"a": [[1, 2, 3], [3, 4, 5]], "b": [[1, 1, 1]]}, "loss", logy=True)
+    curves = {"a": [[1, 2, 3], [3, 4, 5], [10, 10, 10]], "b": [[1, 1, 1]]}
+    fig = plot_seed_bands(curves, "loss", logy=True)
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.get_lines()] == ["a (mean of 2 seeds)", "b"]
-    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [2, 3, 4])
+    assert [line.get_label() for line in ax.get_lines()] == ["a (median of 3 seeds)", "b"]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3, 4, 5])
     assert len(ax.collections) == 2 and ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="2-D"):
         plot_seed_bands({"a": [1, 2]}, "loss")
@@ -401,9 +433,11 @@ def test_outputs_differ_between_calls_sees_dropout_between_layers_only():
 
 
 def test_review_tensors():
-    (tokens, labels), (val_tokens, val_labels), vocab = review_tensors(n_train=300, max_len=12)
+    train, val, test, vocab = review_tensors(n_train=300, max_len=12)
+    (tokens, labels), (val_tokens, val_labels), (test_tokens, test_labels) = train, val, test
     assert tokens.shape[0] == labels.shape[0] == 300 and tokens.shape[1] <= 12
     assert val_tokens.shape[0] == val_labels.shape[0] > 500
+    assert test_tokens.shape[0] == test_labels.shape[0] > 500 and test_tokens.shape[1] <= 12
     assert set(labels.tolist()) == {0, 1} and tokens.max() < len(vocab)
 
 
@@ -444,3 +478,83 @@ def test_tbptt_epoch_cuts_the_gradient_at_chunk_boundaries():
     per_step_cross_entropy(logits, torch.as_tensor(y)[:, :4]).backward()
     torch.testing.assert_close(X.grad[:, :4], X2.grad[:, :4])
     assert X.grad[:, 4:].abs().sum() > 0
+
+
+# Step lengths and the gradient across time ------------------------------------------------------
+
+
+def _regression():
+    generator = torch.Generator().manual_seed(0)
+    X = torch.randn(64, 3, 1, generator=generator)
+    return X, 100 * X.sum(dim=(1, 2))  # large targets: every gradient is clipped
+
+
+def _linear():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(3, 1), nn.Flatten(0))
+
+
+def test_clipped_sgd_steps_at_most_eta_c_but_momentum_goes_further():
+    lr, c = 0.01, 1.0
+    model = _linear()
+    plain, norms = step_lengths(
+        model, _regression(), nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=lr), 30, c
+    )
+    assert norms.min() > c and plain.max() == pytest.approx(lr * c, rel=1e-5)
+    model = _linear()
+    momentum = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    heavy, _ = step_lengths(model, _regression(), nn.MSELoss(), momentum, 30, c)
+    assert heavy.max() > 2 * lr * c  # beyond eta c ...
+    assert heavy.max() <= lr * c / (1 - 0.9) + 1e-6  # ... within eta c / (1 - beta)
+
+
+def test_clipping_does_not_bound_adams_step():
+    lengths = {}
+    for c in [1e-3, None]:
+        model = _linear()
+        adam = torch.optim.Adam(model.parameters(), lr=0.1)
+        lengths[c], _ = step_lengths(model, _regression(), nn.MSELoss(), adam, 5, c)
+    n_weights = 4
+    # the first step moves every weight by lr, whatever the clip value
+    assert lengths[1e-3][0] == pytest.approx(0.1 * n_weights**0.5, rel=1e-3)
+    np.testing.assert_allclose(lengths[1e-3][0], lengths[None][0], rtol=1e-3)
+    assert lengths[1e-3].max() > 1000 * 0.1 * 1e-3
+
+
+def test_step_lengths_counts_steps_across_epochs():
+    model = _linear()
+    sgd = torch.optim.SGD(model.parameters(), lr=1e-4)
+    lengths, norms = step_lengths(model, _regression(), nn.MSELoss(), sgd, 7, batch_size=32)
+    assert lengths.shape == norms.shape == (7,)  # 2 batches per epoch: 4 epochs, cut at 7
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_random_recurrent_cell(kind):
+    cell = random_recurrent_cell(kind, 64, gain=2.0, seed=0)
+    assert float(cell.weight_hh.detach().std()) == pytest.approx(2.0 / 64**0.5, rel=0.1)
+    again = random_recurrent_cell(kind, 64, gain=2.0, seed=0)
+    assert torch.equal(cell.weight_hh, again.weight_hh)
+    if kind == "lstm":
+        assert torch.equal(cell.bias_ih[64:128], torch.ones(64))
+        assert (
+            float(cell.bias_ih[:64].detach().abs().sum() + cell.bias_hh.detach().abs().sum()) == 0.0
+        )
+    with pytest.raises(ValueError, match="kind"):
+        random_recurrent_cell("gru", 4, 1.0)
+
+
+def test_hidden_gradient_norms_match_autograd_and_vanish_or_explode_with_the_gain():
+    x = torch.randn(8, 40, 1, generator=torch.Generator().manual_seed(0))
+    small = hidden_gradient_norms(random_recurrent_cell("rnn", 32, 0.5), x)
+    large = hidden_gradient_norms(random_recurrent_cell("rnn", 32, 3.0), x)
+    assert small[0] < 1e-6 * small[-1] and large[0] > 1e3 * large[-1]
+    # the last entry is dL/dh_T for L = sum(h_T): a vector of ones
+    assert small[-1] == pytest.approx(32**0.5)
+    # a linear cell with W_hh = 2 I: the gradient doubles with every step back
+    cell = nn.RNNCell(1, 3, nonlinearity="relu", bias=False)
+    with torch.no_grad():
+        cell.weight_ih.fill_(1.0)
+        cell.weight_hh.copy_(2.0 * torch.eye(3))
+    ones = torch.ones(1, 5, 1)  # positive inputs: relu is the identity here
+    norms = hidden_gradient_norms(cell, ones)
+    np.testing.assert_allclose(norms, [3**0.5 * 2.0**k for k in range(4, -1, -1)], rtol=1e-6)
