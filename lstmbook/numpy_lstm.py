@@ -97,23 +97,27 @@ def _as_finite(
 
 
 def _source_sigmoid(x: Array) -> Array:
-    return 1 / (1 + np.exp(-x))
+    """The source's sigmoid: the input clipped to [-250, 250], so that ``exp`` never overflows."""
+    return 1 / (1 + np.exp(-np.clip(x, -250, 250)))
 
 
 class FourMatrixCell:
-    """The source article's LSTM cell design: four weight matrices, each applied to ``[x; h_prev]``.
+    """The source article's LSTM cell: four weight matrices, each applied to ``[x, h_prev]``.
 
-    A small reproduction of that design, kept to compare with and to benchmark. Vectors are
-    columns, as in the source: ``x`` has shape ``(input_size, batch)``, ``h`` and ``c`` have shape
-    ``(hidden_size, batch)``. Each gate has its own weight of shape
-    ``(hidden_size, input_size + hidden_size)`` and bias of shape ``(hidden_size, 1)``:
+    It follows the source's code: vectors are rows, ``x`` has shape ``(batch, input_size)``,
+    ``h`` and ``c`` have shape ``(batch, hidden_size)``, and each gate computes
+    ``np.dot(np.concatenate([x, h_prev], axis=1), W) + b`` with its own weight ``W`` of shape
+    ``(input_size + hidden_size, hidden_size)`` and bias ``b`` of shape ``(1, hidden_size)``:
     ``W_f, W_i, W_c, W_o`` and ``b_f, b_i, b_c, b_o`` (``c`` is the candidate memory, which
-    PyTorch calls ``g``). Forward only: the source has no backward pass.
+    PyTorch calls ``g``). The weights are standard normal times 0.01 and the biases zero, as in
+    the source (which draws from NumPy's global generator; here ``seed`` seeds a generator of
+    its own), and the sigmoid clips its input to [-250, 250] as the source's does. Forward only:
+    the source has no backward pass.
 
     >>> cell = FourMatrixCell(3, 2, seed=0)
-    >>> h, c = cell.forward(np.ones((3, 1)), np.zeros((2, 1)), np.zeros((2, 1)))
-    >>> h.shape, c.shape
-    ((2, 1), (2, 1))
+    >>> h, c = cell.forward(np.ones((1, 3)), np.zeros((1, 2)), np.zeros((1, 2)))
+    >>> h.shape, c.shape, cell.W_f.shape, cell.b_f.shape
+    ((1, 2), (1, 2), (5, 2), (1, 2))
     """
 
     def __init__(
@@ -128,25 +132,25 @@ class FourMatrixCell:
         self.hidden_size = _check_size("hidden_size", hidden_size)
         dtype = _check_dtype(dtype)
         rng = np.random.default_rng(seed)
-        shape = (hidden_size, input_size + hidden_size)
-        # As in the source: small random weights, zero biases.
-        self.W_f = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.W_i = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.W_c = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.W_o = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.b_f = np.zeros((hidden_size, 1), dtype=dtype)
-        self.b_i = np.zeros((hidden_size, 1), dtype=dtype)
-        self.b_c = np.zeros((hidden_size, 1), dtype=dtype)
-        self.b_o = np.zeros((hidden_size, 1), dtype=dtype)
+        shape = (input_size + hidden_size, hidden_size)
+        # As in the source: standard normal weights times 0.01, zero biases of shape (1, H).
+        self.W_f = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.W_i = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.W_c = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.W_o = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.b_f = np.zeros((1, hidden_size), dtype=dtype)
+        self.b_i = np.zeros((1, hidden_size), dtype=dtype)
+        self.b_c = np.zeros((1, hidden_size), dtype=dtype)
+        self.b_o = np.zeros((1, hidden_size), dtype=dtype)
 
     def forward(self, x: Array, h_prev: Array, c_prev: Array) -> tuple[Array, Array]:
-        """One step: ``x`` ``(input_size, batch)``, state ``(hidden_size, batch)`` -> ``(h, c)``."""
-        concat = np.concatenate([x, h_prev], axis=0)  # (input_size + hidden_size, batch)
-        f = _source_sigmoid(self.W_f @ concat + self.b_f)  # forget gate
-        i = _source_sigmoid(self.W_i @ concat + self.b_i)  # input gate
-        c_tilde = np.tanh(self.W_c @ concat + self.b_c)  # candidate memory
-        o = _source_sigmoid(self.W_o @ concat + self.b_o)  # output gate
+        """One step: ``x`` ``(batch, input_size)``, state ``(batch, hidden_size)`` -> ``(h, c)``."""
+        combined = np.concatenate([x, h_prev], axis=1)  # (batch, input + hidden)
+        f = _source_sigmoid(np.dot(combined, self.W_f) + self.b_f)  # forget gate
+        i = _source_sigmoid(np.dot(combined, self.W_i) + self.b_i)  # input gate
+        c_tilde = np.tanh(np.dot(combined, self.W_c) + self.b_c)  # candidate memory
         c = f * c_prev + i * c_tilde
+        o = _source_sigmoid(np.dot(combined, self.W_o) + self.b_o)  # output gate
         h = o * np.tanh(c)
         return h, c
 
@@ -156,12 +160,12 @@ class FourMatrixCell:
         ``X`` has shape ``(batch, time, input_size)``; returns ``H`` ``(batch, time, hidden_size)``.
         """
         batch, time, _ = X.shape
-        h = np.zeros((self.hidden_size, batch), dtype=self.W_f.dtype)
+        h = np.zeros((batch, self.hidden_size), dtype=self.W_f.dtype)
         c = np.zeros_like(h)
         H = np.empty((batch, time, self.hidden_size), dtype=h.dtype)
         for t in range(time):
-            h, c = self.forward(X[:, t].T, h, c)
-            H[:, t] = h.T
+            h, c = self.forward(X[:, t], h, c)
+            H[:, t] = h
         return H
 
 
@@ -321,8 +325,8 @@ class LSTM:
         # The sigmoid gates' rows negated (exactly): the products give -z, ready for exp(-z).
         sign = self._sign  # (4H, 1): -1 for i, f, o; +1 for g
 
-        # Per step, vectors are columns (features, batch), as in the source: then each gate's
-        # block is one contiguous piece of memory, which NumPy's elementwise functions run
+        # Per step, vectors are columns (features, batch), unlike the source's rows: then each
+        # gate's block is one contiguous piece of memory, which NumPy's elementwise functions run
         # fastest. The input projections of all steps in one (batched) matrix product:
         X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, D)
         X_cols = np.ascontiguousarray(X_tm.transpose(0, 2, 1))  # (T, D, B)
@@ -468,17 +472,17 @@ class LSTM:
     def from_four_matrix_cell(cls, cell: FourMatrixCell) -> LSTM:
         """The same function as ``cell``, as one fused layer in PyTorch's layout.
 
-        Each of the source's matrices ``W_x`` ``(H, D + H)`` acts on ``[x; h]``: its first ``D``
-        columns multiply ``x``, the rest ``h``. Stacking the gates' column blocks in the order
-        i, f, g (the source's ``c``), o gives ``W_ih`` and ``W_hh``. The source has one bias per
-        gate; PyTorch has two, so ``b_hh`` is zero.
+        Each of the source's matrices ``(D + H, H)`` multiplies the row ``[x, h]``: its first
+        ``D`` rows act on ``x``, the rest on ``h``. Side by side in the order i, f, g (the
+        source's ``c``), o, and transposed, they give ``W_ih`` ``(4H, D)`` and ``W_hh``
+        ``(4H, H)``. The source has one bias per gate; PyTorch has two, so ``b_hh`` is zero.
         """
         layer = cls(cell.input_size, cell.hidden_size, dtype=cell.W_f.dtype)
         D = cell.input_size
-        stacked = np.concatenate([cell.W_i, cell.W_f, cell.W_c, cell.W_o])  # (4H, D + H)
-        layer.W_ih = stacked[:, :D].copy()
-        layer.W_hh = stacked[:, D:].copy()
-        layer.b_ih = np.concatenate([cell.b_i, cell.b_f, cell.b_c, cell.b_o]).ravel()
+        W = np.concatenate([cell.W_i, cell.W_f, cell.W_c, cell.W_o], axis=1)  # (D + H, 4H)
+        layer.W_ih = W[:D].T.copy()  # (4H, D)
+        layer.W_hh = W[D:].T.copy()  # (4H, H)
+        layer.b_ih = np.concatenate([cell.b_i, cell.b_f, cell.b_c, cell.b_o], axis=1).ravel()
         layer.b_hh = np.zeros_like(layer.b_ih)
         return layer
 
@@ -762,8 +766,9 @@ def _compare(name: str, got: Any, expected: Array, rtol: float) -> bool:
 def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
     """Exercise: ``fn(layer)`` returns a :class:`FourMatrixCell` computing the same as ``layer``.
 
-    The cell's ``W_f, W_i, W_c, W_o`` (each ``(H, D + H)``) and ``b_f, b_i, b_c, b_o`` (each
-    ``(H, 1)``) must be cut out of ``layer.W_ih``, ``layer.W_hh``, ``layer.b_ih + layer.b_hh``.
+    The cell's ``W_f, W_i, W_c, W_o`` (each ``(D + H, H)``, acting on the row ``[x, h]``) and
+    ``b_f, b_i, b_c, b_o`` (each ``(1, H)``) must be cut out of ``layer.W_ih``, ``layer.W_hh``
+    and ``layer.b_ih + layer.b_hh``.
     """
     require_callable(fn)
     layer = LSTM(3, 4, seed=7, dtype=np.float64)
@@ -772,11 +777,11 @@ def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
         return False
     reference = FourMatrixCell(3, 4, dtype=np.float64)
     Hs, D = layer.hidden_size, layer.input_size
-    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1)  # (4H, D + H)
-    b = (layer.b_ih + layer.b_hh)[:, None]  # (4H, 1)
+    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1).T  # (D + H, 4H)
+    b = (layer.b_ih + layer.b_hh)[None, :]  # (1, 4H)
     for k, gate in enumerate("ifco"):
-        setattr(reference, f"W_{gate}", W[k * Hs : (k + 1) * Hs])
-        setattr(reference, f"b_{gate}", b[k * Hs : (k + 1) * Hs])
+        setattr(reference, f"W_{gate}", W[:, k * Hs : (k + 1) * Hs])
+        setattr(reference, f"b_{gate}", b[:, k * Hs : (k + 1) * Hs])
     correct = True
     for gate in "fico":
         for kind in "Wb":
