@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes
     import torch
 
 Array = NDArray[np.floating]
+State = tuple[Array, Array]  # (h, c)
 Params = dict[str, Array]
 
 #: The names ``torch_grads()`` uses, keyed by this module's parameter names.
@@ -143,12 +144,12 @@ class FourMatrixCell:
         self.b_c = np.zeros((1, hidden_size), dtype=dtype)
         self.b_o = np.zeros((1, hidden_size), dtype=dtype)
 
-    def forward(self, x: Array, h_prev: Array, c_prev: Array) -> tuple[Array, Array]:
+    def forward(self, x: Array, h_prev: Array, c_prev: Array) -> State:
         """One step: ``x`` ``(batch, input_size)``, state ``(batch, hidden_size)`` -> ``(h, c)``."""
         combined = np.concatenate([x, h_prev], axis=1)  # (batch, input + hidden)
         f = _source_sigmoid(np.dot(combined, self.W_f) + self.b_f)  # forget gate
         i = _source_sigmoid(np.dot(combined, self.W_i) + self.b_i)  # input gate
-        c_tilde = np.tanh(np.dot(combined, self.W_c) + self.b_c)  # candidate memory
+        c_tilde = np.tanh(np.dot(combined, self.W_c) + self.b_c)  # candidate
         c = f * c_prev + i * c_tilde
         o = _source_sigmoid(np.dot(combined, self.W_o) + self.b_o)  # output gate
         h = o * np.tanh(c)
@@ -167,6 +168,93 @@ class FourMatrixCell:
             h, c = self.forward(X[:, t], h, c)
             H[:, t] = h
         return H
+
+
+def _forward_steps(
+    gates: Array,
+    W_hh: Array,
+    h: Array,
+    c: Array,
+    tanh_c: Array,
+) -> None:
+    """The recurrence of :meth:`LSTM.forward`, in place, vectors as columns ``(features, B)``.
+
+    ``gates`` ``(T, 4H, B)`` holds every step's input projection with both biases, rows
+    i|f|o|g, the sigmoid gates' rows negated; ``W_hh`` ``(4H, H)`` is ordered and negated the
+    same way. Fills ``gates`` with the gate values, ``h[1:]`` and ``c[1:]`` ``(T, H, B)`` with
+    the states from ``h[0]``, ``c[0]``, and ``tanh_c`` with ``tanh(c_1) .. tanh(c_T)``.
+    """
+    T, G, B = gates.shape
+    H = G // 4
+    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B)
+    sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
+    hW = np.empty((G, B), dtype=gates.dtype)  # W_hh h_{t-1}, rows negated
+    ig = np.empty((H, B), dtype=gates.dtype)  # i_t * g_t
+    # exp(-z) = inf for z < -88 in float32: then 1 / (1 + inf) = 0, exactly.
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            np.matmul(W_hh, h[t], out=hW)
+            gates[t] += hW  # (-z_i, -z_f, -z_o, z_g)
+            s = sigmoid_gates[t]
+            np.exp(s, out=s)  # i, f, o = 1 / (1 + exp(-z)) in three calls
+            s += 1.0
+            np.reciprocal(s, out=s)
+            np.tanh(g[t], out=g[t])
+            np.multiply(f[t], c[t], out=c[t + 1])  # c_t = f * c_{t-1} + i * g
+            np.multiply(i[t], g[t], out=ig)
+            c[t + 1] += ig
+            np.tanh(c[t + 1], out=tanh_c[t])
+            np.multiply(o[t], tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
+
+
+def _backward_steps(
+    gates: Array,
+    c: Array,
+    tanh_c: Array,
+    W_hh: Array,
+    dH: Array | None,
+    dh: Array,
+    dc: Array,
+    dZ: Array,
+) -> None:
+    """The recurrence of :meth:`LSTM.backward`, vectors as columns ``(features, B)``.
+
+    ``gates``, ``c`` and ``tanh_c`` are what :func:`_forward_steps` left, ``W_hh`` ``(4H, H)``
+    its rows in order i|f|o|g (not negated). ``dH`` ``(T, H, B)`` (or ``None``) is the loss's
+    gradient with respect to every ``h_t``; ``dh``, ``dc`` ``(H, B)`` arrive at ``h_T``,
+    ``c_T`` and leave holding ``dL/dh_0``, ``dL/dc_0``. Every step's ``dL/dz_t`` goes into
+    ``dZ[:, t]`` ``(4H, T, B)``.
+    """
+    T, G, B = gates.shape
+    H = G // 4
+    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B)
+    dz = np.empty((4 * H, B), dtype=gates.dtype)  # dL/dz_t of one step
+    di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B) each
+    W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, 4H)
+    tmp = np.empty((H, B), dtype=gates.dtype)
+    slope = np.empty((4 * H, B), dtype=gates.dtype)  # sigma' and tanh'
+    for t in range(T - 1, -1, -1):
+        if dH is not None:
+            dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
+        # h_t = o * tanh(c_t): into the output gate and the cell state.
+        np.multiply(dh, tanh_c[t], out=do)
+        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= o[t]
+        tmp *= dh
+        dc += tmp  # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
+        # c_t = f * c_{t-1} + i * g
+        np.multiply(dc, g[t], out=di)
+        np.multiply(dc, c[t], out=df)
+        np.multiply(dc, i[t], out=dg)
+        # Through the nonlinearities: s' = s - s^2 (i, f, o), tanh' = 1 - g^2.
+        np.multiply(gates[t], gates[t], out=slope)
+        np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
+        np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
+        dz *= slope
+        dc *= f[t]  # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
+        np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
+        dZ[:, t] = dz
 
 
 def _gate_order(hidden_size: int) -> NDArray[np.intp]:
@@ -333,30 +421,11 @@ class LSTM:
         gates = np.matmul(sign * W_ih, X_cols)  # (T, 4H, B): pre-activations, then gates
         gates += sign * (self.b_ih + self.b_hh)[self._order, None]  # both biases, once
         W_hh_signed = sign * W_hh  # (4H, H)
-        i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B) each
-        sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
         h = np.empty((T + 1, H, B), dtype=self.dtype)  # h[t] is h_t; h[0] the initial state
         c = np.empty((T + 1, H, B), dtype=self.dtype)
         h[0], c[0] = h0.T, c0.T
         tanh_c = np.empty((T, H, B), dtype=self.dtype)  # tanh_c[t - 1] is tanh(c_t)
-        hW = np.empty((4 * H, B), dtype=self.dtype)  # W_hh h_{t-1}, sigmoid rows negated
-        ig = np.empty((H, B), dtype=self.dtype)  # i_t * g_t
-
-        with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88 (float32): sigmoid 0
-            for t in range(T):
-                np.matmul(W_hh_signed, h[t], out=hW)
-                gates[t] += hW  # (-z_i, -z_f, -z_o, z_g)
-                s = sigmoid_gates[t]
-                np.exp(s, out=s)  # i, f, o = 1 / (1 + exp(-z)) in three calls
-                s += 1.0
-                np.reciprocal(s, out=s)
-                np.tanh(g[t], out=g[t])
-                np.multiply(f[t], c[t], out=c[t + 1])  # c_t = f * c_{t-1} + i * g
-                np.multiply(i[t], g[t], out=ig)
-                c[t + 1] += ig
-                np.tanh(c[t + 1], out=tanh_c[t])
-                np.multiply(o[t], tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
-
+        _forward_steps(gates, W_hh_signed, h, c, tanh_c)
         h_rows = np.ascontiguousarray(h.transpose(0, 2, 1))  # (T + 1, B, H)
         self._cache = _Cache(X_tm, gates, h_rows, c, tanh_c, W_ih, W_hh)
         H_out = np.ascontiguousarray(h_rows[1:].transpose(1, 0, 2))  # (B, T, H)
@@ -408,40 +477,13 @@ class LSTM:
             dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
 
         gates, c, tanh_c = cache.gates, cache.c, cache.tanh_c
-        i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B) each
         # Columns, as in forward: dL/dh_t and dL/dc_t are (H, B).
         dh, dc = np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
         if dH is not None:
             dH = np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
             dH = np.ascontiguousarray(dH.transpose(0, 2, 1))  # (T, H, B)
-        dz = np.empty((4 * H, B), dtype=self.dtype)  # dL/d(pre-activations) of one step
-        di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B) each
         dZ = np.empty((4 * H, T, B), dtype=self.dtype)  # every step's dz, side by side
-        W_hh_T = np.ascontiguousarray(cache.W_hh.T)  # (H, 4H)
-        tmp = np.empty((H, B), dtype=self.dtype)
-        slope = np.empty((4 * H, B), dtype=self.dtype)  # the nonlinearities' derivatives
-        for t in range(T - 1, -1, -1):
-            if dH is not None:
-                dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
-            # h_t = o * tanh(c_t): into the output gate, and on into the cell state.
-            np.multiply(dh, tanh_c[t], out=do)
-            np.multiply(tanh_c[t], tanh_c[t], out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            tmp *= o[t]
-            tmp *= dh
-            dc += tmp  # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
-            # c_t = f * c_{t-1} + i * g
-            np.multiply(dc, g[t], out=di)
-            np.multiply(dc, c[t], out=df)
-            np.multiply(dc, i[t], out=dg)
-            # Through the nonlinearities: sigmoid' = s - s^2 for i, f, o and tanh' = 1 - g^2.
-            np.multiply(gates[t], gates[t], out=slope)
-            np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
-            np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
-            dz *= slope
-            dc *= f[t]  # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
-            np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
-            dZ[:, t] = dz
+        _backward_steps(gates, c, tanh_c, cache.W_hh, dH, dh, dc, dZ)
         self.grad_state = (dh.T.copy(), dc.T.copy())  # (dL/dh_0, dL/dc_0), (B, H) each
 
         # Parameter gradients and dX for all steps at once: sums over time and batch.
@@ -479,10 +521,12 @@ class LSTM:
         """
         layer = cls(cell.input_size, cell.hidden_size, dtype=cell.W_f.dtype)
         D = cell.input_size
-        W = np.concatenate([cell.W_i, cell.W_f, cell.W_c, cell.W_o], axis=1)  # (D + H, 4H)
+        W = [cell.W_i, cell.W_f, cell.W_c, cell.W_o]  # the order i, f, g, o
+        W = np.concatenate(W, axis=1)  # (D + H, 4H)
         layer.W_ih = W[:D].T.copy()  # (4H, D)
         layer.W_hh = W[D:].T.copy()  # (4H, H)
-        layer.b_ih = np.concatenate([cell.b_i, cell.b_f, cell.b_c, cell.b_o], axis=1).ravel()
+        b = [cell.b_i, cell.b_f, cell.b_c, cell.b_o]  # (1, H) each
+        layer.b_ih = np.concatenate(b, axis=1).ravel()  # (4H,)
         layer.b_hh = np.zeros_like(layer.b_ih)
         return layer
 
@@ -703,6 +747,15 @@ class TrainResult:
     grad_norms: list[float] = field(default_factory=list)  # norm before clipping, per step
 
 
+def _training_data(X: ArrayLike, y: ArrayLike, dtype: Any) -> tuple[Array, NDArray]:
+    """``X`` as a finite array of ``dtype``, after checking that ``y`` are integer labels."""
+    X = _as_finite("X", X, (None, None, None), _check_dtype(dtype))
+    y = np.asarray(y)
+    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
+    return X, y
+
+
 def train_classifier(
     X: ArrayLike,
     y: ArrayLike,
@@ -713,13 +766,14 @@ def train_classifier(
     """Train a :class:`SequenceClassifier` on ``X`` ``(n, time, input)``, labels ``y`` ``(n,)``,
     with Adam and gradient clipping, on mini-batches drawn without replacement per epoch."""
     config = config or TrainConfig()
-    X = _as_finite("X", X, (None, None, None), _check_dtype(config.dtype))
-    y = np.asarray(y)
-    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
-    classes = int(y.max()) + 1
+    X, y = _training_data(X, y, config.dtype)
+    classes = max(int(y.max()) + 1, 2)
     model = SequenceClassifier(
-        X.shape[2], config.hidden_size, max(classes, 2), seed=config.seed, dtype=config.dtype
+        X.shape[2],
+        config.hidden_size,
+        classes,
+        seed=config.seed,
+        dtype=config.dtype,
     )
     optimiser = Adam(model.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed)
