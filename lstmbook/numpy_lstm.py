@@ -186,7 +186,8 @@ def _forward_steps(
     """
     T, G, B = gates.shape
     H = G // 4
-    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B)
+    # (T, H, B) each
+    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
     sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
     hW = np.empty((G, B), dtype=gates.dtype)  # W_hh h_{t-1}, rows negated
     ig = np.empty((H, B), dtype=gates.dtype)  # i_t * g_t
@@ -200,7 +201,8 @@ def _forward_steps(
             s += 1.0
             np.reciprocal(s, out=s)
             np.tanh(g[t], out=g[t])
-            np.multiply(f[t], c[t], out=c[t + 1])  # c_t = f * c_{t-1} + i * g
+            # c_t = f * c_{t-1} + i * g
+            np.multiply(f[t], c[t], out=c[t + 1])
             np.multiply(i[t], g[t], out=ig)
             c[t + 1] += ig
             np.tanh(c[t + 1], out=tanh_c[t])
@@ -227,9 +229,10 @@ def _backward_steps(
     """
     T, G, B = gates.shape
     H = G // 4
-    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B)
+    # (T, H, B) each
+    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
     dz = np.empty((4 * H, B), dtype=gates.dtype)  # dL/dz_t of one step
-    di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B) each
+    di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B)
     W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, 4H)
     tmp = np.empty((H, B), dtype=gates.dtype)
     slope = np.empty((4 * H, B), dtype=gates.dtype)  # sigma' and tanh'
@@ -242,17 +245,19 @@ def _backward_steps(
         np.subtract(1.0, tmp, out=tmp)
         tmp *= o[t]
         tmp *= dh
-        dc += tmp  # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
+        # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
+        dc += tmp
         # c_t = f * c_{t-1} + i * g
         np.multiply(dc, g[t], out=di)
         np.multiply(dc, c[t], out=df)
         np.multiply(dc, i[t], out=dg)
-        # Through the nonlinearities: s' = s - s^2 (i, f, o), tanh' = 1 - g^2.
+        # Nonlinearities: s' = s - s^2 (i, f, o), tanh' = 1 - g^2.
         np.multiply(gates[t], gates[t], out=slope)
         np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
         np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
         dz *= slope
-        dc *= f[t]  # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
+        # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
+        dc *= f[t]
         np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
         dZ[:, t] = dz
 
