@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes
     import torch
 
 Array = NDArray[np.floating]
+State = tuple[Array, Array]  # (h, c)
 Params = dict[str, Array]
 
 #: The names ``torch_grads()`` uses, keyed by this module's parameter names.
@@ -97,23 +98,27 @@ def _as_finite(
 
 
 def _source_sigmoid(x: Array) -> Array:
-    return 1 / (1 + np.exp(-x))
+    """The source's sigmoid: the input clipped to [-250, 250], so that ``exp`` never overflows."""
+    return 1 / (1 + np.exp(-np.clip(x, -250, 250)))
 
 
 class FourMatrixCell:
-    """The source article's LSTM cell design: four weight matrices, each applied to ``[x; h_prev]``.
+    """The source article's LSTM cell: four weight matrices, each applied to ``[x, h_prev]``.
 
-    A small reproduction of that design, kept to compare with and to benchmark. Vectors are
-    columns, as in the source: ``x`` has shape ``(input_size, batch)``, ``h`` and ``c`` have shape
-    ``(hidden_size, batch)``. Each gate has its own weight of shape
-    ``(hidden_size, input_size + hidden_size)`` and bias of shape ``(hidden_size, 1)``:
+    It follows the source's code: vectors are rows, ``x`` has shape ``(batch, input_size)``,
+    ``h`` and ``c`` have shape ``(batch, hidden_size)``, and each gate computes
+    ``np.dot(np.concatenate([x, h_prev], axis=1), W) + b`` with its own weight ``W`` of shape
+    ``(input_size + hidden_size, hidden_size)`` and bias ``b`` of shape ``(1, hidden_size)``:
     ``W_f, W_i, W_c, W_o`` and ``b_f, b_i, b_c, b_o`` (``c`` is the candidate memory, which
-    PyTorch calls ``g``). Forward only: the source has no backward pass.
+    PyTorch calls ``g``). The weights are standard normal times 0.01 and the biases zero, as in
+    the source (which draws from NumPy's global generator; here ``seed`` seeds a generator of
+    its own), and the sigmoid clips its input to [-250, 250] as the source's does. Forward only:
+    the source has no backward pass.
 
     >>> cell = FourMatrixCell(3, 2, seed=0)
-    >>> h, c = cell.forward(np.ones((3, 1)), np.zeros((2, 1)), np.zeros((2, 1)))
-    >>> h.shape, c.shape
-    ((2, 1), (2, 1))
+    >>> h, c = cell.forward(np.ones((1, 3)), np.zeros((1, 2)), np.zeros((1, 2)))
+    >>> h.shape, c.shape, cell.W_f.shape, cell.b_f.shape
+    ((1, 2), (1, 2), (5, 2), (1, 2))
     """
 
     def __init__(
@@ -128,25 +133,25 @@ class FourMatrixCell:
         self.hidden_size = _check_size("hidden_size", hidden_size)
         dtype = _check_dtype(dtype)
         rng = np.random.default_rng(seed)
-        shape = (hidden_size, input_size + hidden_size)
-        # As in the source: small random weights, zero biases.
-        self.W_f = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.W_i = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.W_c = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.W_o = (rng.standard_normal(shape) * 0.1).astype(dtype)
-        self.b_f = np.zeros((hidden_size, 1), dtype=dtype)
-        self.b_i = np.zeros((hidden_size, 1), dtype=dtype)
-        self.b_c = np.zeros((hidden_size, 1), dtype=dtype)
-        self.b_o = np.zeros((hidden_size, 1), dtype=dtype)
+        shape = (input_size + hidden_size, hidden_size)
+        # As in the source: standard normal weights times 0.01, zero biases of shape (1, H).
+        self.W_f = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.W_i = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.W_c = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.W_o = (rng.standard_normal(shape) * 0.01).astype(dtype)
+        self.b_f = np.zeros((1, hidden_size), dtype=dtype)
+        self.b_i = np.zeros((1, hidden_size), dtype=dtype)
+        self.b_c = np.zeros((1, hidden_size), dtype=dtype)
+        self.b_o = np.zeros((1, hidden_size), dtype=dtype)
 
-    def forward(self, x: Array, h_prev: Array, c_prev: Array) -> tuple[Array, Array]:
-        """One step: ``x`` ``(input_size, batch)``, state ``(hidden_size, batch)`` -> ``(h, c)``."""
-        concat = np.concatenate([x, h_prev], axis=0)  # (input_size + hidden_size, batch)
-        f = _source_sigmoid(self.W_f @ concat + self.b_f)  # forget gate
-        i = _source_sigmoid(self.W_i @ concat + self.b_i)  # input gate
-        c_tilde = np.tanh(self.W_c @ concat + self.b_c)  # candidate memory
-        o = _source_sigmoid(self.W_o @ concat + self.b_o)  # output gate
+    def forward(self, x: Array, h_prev: Array, c_prev: Array) -> State:
+        """One step: ``x`` ``(batch, input_size)``, state ``(batch, hidden_size)`` -> ``(h, c)``."""
+        combined = np.concatenate([x, h_prev], axis=1)  # (batch, input + hidden)
+        f = _source_sigmoid(np.dot(combined, self.W_f) + self.b_f)  # forget gate
+        i = _source_sigmoid(np.dot(combined, self.W_i) + self.b_i)  # input gate
+        c_tilde = np.tanh(np.dot(combined, self.W_c) + self.b_c)  # candidate
         c = f * c_prev + i * c_tilde
+        o = _source_sigmoid(np.dot(combined, self.W_o) + self.b_o)  # output gate
         h = o * np.tanh(c)
         return h, c
 
@@ -156,13 +161,105 @@ class FourMatrixCell:
         ``X`` has shape ``(batch, time, input_size)``; returns ``H`` ``(batch, time, hidden_size)``.
         """
         batch, time, _ = X.shape
-        h = np.zeros((self.hidden_size, batch), dtype=self.W_f.dtype)
+        h = np.zeros((batch, self.hidden_size), dtype=self.W_f.dtype)
         c = np.zeros_like(h)
         H = np.empty((batch, time, self.hidden_size), dtype=h.dtype)
         for t in range(time):
-            h, c = self.forward(X[:, t].T, h, c)
-            H[:, t] = h.T
+            h, c = self.forward(X[:, t], h, c)
+            H[:, t] = h
         return H
+
+
+def _forward_steps(
+    gates: Array,
+    W_hh: Array,
+    h: Array,
+    c: Array,
+    tanh_c: Array,
+) -> None:
+    """The recurrence of :meth:`LSTM.forward`, in place, vectors as columns ``(features, B)``.
+
+    ``gates`` ``(T, 4H, B)`` holds every step's input projection with both biases, rows
+    i|f|o|g, the sigmoid gates' rows negated; ``W_hh`` ``(4H, H)`` is ordered and negated the
+    same way. Fills ``gates`` with the gate values, ``h[1:]`` and ``c[1:]`` ``(T, H, B)`` with
+    the states from ``h[0]``, ``c[0]``, and ``tanh_c`` with ``tanh(c_1) .. tanh(c_T)``.
+    """
+    T, G, B = gates.shape
+    H = G // 4
+    # (T, H, B) each
+    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
+    sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
+    hW = np.empty((G, B), dtype=gates.dtype)  # W_hh h_{t-1}, rows negated
+    ig = np.empty((H, B), dtype=gates.dtype)  # i_t * g_t
+    # exp(-z) = inf for z < -88 in float32: then 1 / (1 + inf) = 0, exactly.
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            np.matmul(W_hh, h[t], out=hW)
+            gates[t] += hW  # (-z_i, -z_f, -z_o, z_g)
+            s = sigmoid_gates[t]
+            np.exp(s, out=s)  # i, f, o = 1 / (1 + exp(-z)) in three calls
+            s += 1.0
+            np.reciprocal(s, out=s)
+            np.tanh(g[t], out=g[t])
+            # c_t = f * c_{t-1} + i * g
+            np.multiply(f[t], c[t], out=c[t + 1])
+            np.multiply(i[t], g[t], out=ig)
+            c[t + 1] += ig
+            np.tanh(c[t + 1], out=tanh_c[t])
+            np.multiply(o[t], tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
+
+
+def _backward_steps(
+    gates: Array,
+    c: Array,
+    tanh_c: Array,
+    W_hh: Array,
+    dH: Array | None,
+    dh: Array,
+    dc: Array,
+    dZ: Array,
+) -> None:
+    """The recurrence of :meth:`LSTM.backward`, vectors as columns ``(features, B)``.
+
+    ``gates``, ``c`` and ``tanh_c`` are what :func:`_forward_steps` left, ``W_hh`` ``(4H, H)``
+    its rows in order i|f|o|g (not negated). ``dH`` ``(T, H, B)`` (or ``None``) is the loss's
+    gradient with respect to every ``h_t``; ``dh``, ``dc`` ``(H, B)`` arrive at ``h_T``,
+    ``c_T`` and leave holding ``dL/dh_0``, ``dL/dc_0``. Every step's ``dL/dz_t`` goes into
+    ``dZ[:, t]`` ``(4H, T, B)``.
+    """
+    T, G, B = gates.shape
+    H = G // 4
+    # (T, H, B) each
+    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
+    dz = np.empty((4 * H, B), dtype=gates.dtype)  # dL/dz_t of one step
+    di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B)
+    W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, 4H)
+    tmp = np.empty((H, B), dtype=gates.dtype)
+    slope = np.empty((4 * H, B), dtype=gates.dtype)  # sigma' and tanh'
+    for t in range(T - 1, -1, -1):
+        if dH is not None:
+            dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
+        # h_t = o * tanh(c_t): into the output gate and the cell state.
+        np.multiply(dh, tanh_c[t], out=do)
+        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= o[t]
+        tmp *= dh
+        # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
+        dc += tmp
+        # c_t = f * c_{t-1} + i * g
+        np.multiply(dc, g[t], out=di)
+        np.multiply(dc, c[t], out=df)
+        np.multiply(dc, i[t], out=dg)
+        # Nonlinearities: s' = s - s^2 (i, f, o), tanh' = 1 - g^2.
+        np.multiply(gates[t], gates[t], out=slope)
+        np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
+        np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
+        dz *= slope
+        # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
+        dc *= f[t]
+        np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
+        dZ[:, t] = dz
 
 
 def _gate_order(hidden_size: int) -> NDArray[np.intp]:
@@ -321,38 +418,19 @@ class LSTM:
         # The sigmoid gates' rows negated (exactly): the products give -z, ready for exp(-z).
         sign = self._sign  # (4H, 1): -1 for i, f, o; +1 for g
 
-        # Per step, vectors are columns (features, batch), as in the source: then each gate's
-        # block is one contiguous piece of memory, which NumPy's elementwise functions run
+        # Per step, vectors are columns (features, batch), unlike the source's rows: then each
+        # gate's block is one contiguous piece of memory, which NumPy's elementwise functions run
         # fastest. The input projections of all steps in one (batched) matrix product:
         X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # (T, B, D)
         X_cols = np.ascontiguousarray(X_tm.transpose(0, 2, 1))  # (T, D, B)
         gates = np.matmul(sign * W_ih, X_cols)  # (T, 4H, B): pre-activations, then gates
         gates += sign * (self.b_ih + self.b_hh)[self._order, None]  # both biases, once
         W_hh_signed = sign * W_hh  # (4H, H)
-        i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B) each
-        sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
         h = np.empty((T + 1, H, B), dtype=self.dtype)  # h[t] is h_t; h[0] the initial state
         c = np.empty((T + 1, H, B), dtype=self.dtype)
         h[0], c[0] = h0.T, c0.T
         tanh_c = np.empty((T, H, B), dtype=self.dtype)  # tanh_c[t - 1] is tanh(c_t)
-        hW = np.empty((4 * H, B), dtype=self.dtype)  # W_hh h_{t-1}, sigmoid rows negated
-        ig = np.empty((H, B), dtype=self.dtype)  # i_t * g_t
-
-        with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88 (float32): sigmoid 0
-            for t in range(T):
-                np.matmul(W_hh_signed, h[t], out=hW)
-                gates[t] += hW  # (-z_i, -z_f, -z_o, z_g)
-                s = sigmoid_gates[t]
-                np.exp(s, out=s)  # i, f, o = 1 / (1 + exp(-z)) in three calls
-                s += 1.0
-                np.reciprocal(s, out=s)
-                np.tanh(g[t], out=g[t])
-                np.multiply(f[t], c[t], out=c[t + 1])  # c_t = f * c_{t-1} + i * g
-                np.multiply(i[t], g[t], out=ig)
-                c[t + 1] += ig
-                np.tanh(c[t + 1], out=tanh_c[t])
-                np.multiply(o[t], tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
-
+        _forward_steps(gates, W_hh_signed, h, c, tanh_c)
         h_rows = np.ascontiguousarray(h.transpose(0, 2, 1))  # (T + 1, B, H)
         self._cache = _Cache(X_tm, gates, h_rows, c, tanh_c, W_ih, W_hh)
         H_out = np.ascontiguousarray(h_rows[1:].transpose(1, 0, 2))  # (B, T, H)
@@ -404,40 +482,13 @@ class LSTM:
             dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
 
         gates, c, tanh_c = cache.gates, cache.c, cache.tanh_c
-        i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, B) each
         # Columns, as in forward: dL/dh_t and dL/dc_t are (H, B).
         dh, dc = np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
         if dH is not None:
             dH = np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
             dH = np.ascontiguousarray(dH.transpose(0, 2, 1))  # (T, H, B)
-        dz = np.empty((4 * H, B), dtype=self.dtype)  # dL/d(pre-activations) of one step
-        di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B) each
         dZ = np.empty((4 * H, T, B), dtype=self.dtype)  # every step's dz, side by side
-        W_hh_T = np.ascontiguousarray(cache.W_hh.T)  # (H, 4H)
-        tmp = np.empty((H, B), dtype=self.dtype)
-        slope = np.empty((4 * H, B), dtype=self.dtype)  # the nonlinearities' derivatives
-        for t in range(T - 1, -1, -1):
-            if dH is not None:
-                dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
-            # h_t = o * tanh(c_t): into the output gate, and on into the cell state.
-            np.multiply(dh, tanh_c[t], out=do)
-            np.multiply(tanh_c[t], tanh_c[t], out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            tmp *= o[t]
-            tmp *= dh
-            dc += tmp  # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
-            # c_t = f * c_{t-1} + i * g
-            np.multiply(dc, g[t], out=di)
-            np.multiply(dc, c[t], out=df)
-            np.multiply(dc, i[t], out=dg)
-            # Through the nonlinearities: sigmoid' = s - s^2 for i, f, o and tanh' = 1 - g^2.
-            np.multiply(gates[t], gates[t], out=slope)
-            np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
-            np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
-            dz *= slope
-            dc *= f[t]  # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
-            np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
-            dZ[:, t] = dz
+        _backward_steps(gates, c, tanh_c, cache.W_hh, dH, dh, dc, dZ)
         self.grad_state = (dh.T.copy(), dc.T.copy())  # (dL/dh_0, dL/dc_0), (B, H) each
 
         # Parameter gradients and dX for all steps at once: sums over time and batch.
@@ -468,17 +519,19 @@ class LSTM:
     def from_four_matrix_cell(cls, cell: FourMatrixCell) -> LSTM:
         """The same function as ``cell``, as one fused layer in PyTorch's layout.
 
-        Each of the source's matrices ``W_x`` ``(H, D + H)`` acts on ``[x; h]``: its first ``D``
-        columns multiply ``x``, the rest ``h``. Stacking the gates' column blocks in the order
-        i, f, g (the source's ``c``), o gives ``W_ih`` and ``W_hh``. The source has one bias per
-        gate; PyTorch has two, so ``b_hh`` is zero.
+        Each of the source's matrices ``(D + H, H)`` multiplies the row ``[x, h]``: its first
+        ``D`` rows act on ``x``, the rest on ``h``. Side by side in the order i, f, g (the
+        source's ``c``), o, and transposed, they give ``W_ih`` ``(4H, D)`` and ``W_hh``
+        ``(4H, H)``. The source has one bias per gate; PyTorch has two, so ``b_hh`` is zero.
         """
         layer = cls(cell.input_size, cell.hidden_size, dtype=cell.W_f.dtype)
         D = cell.input_size
-        stacked = np.concatenate([cell.W_i, cell.W_f, cell.W_c, cell.W_o])  # (4H, D + H)
-        layer.W_ih = stacked[:, :D].copy()
-        layer.W_hh = stacked[:, D:].copy()
-        layer.b_ih = np.concatenate([cell.b_i, cell.b_f, cell.b_c, cell.b_o]).ravel()
+        W = [cell.W_i, cell.W_f, cell.W_c, cell.W_o]  # the order i, f, g, o
+        W = np.concatenate(W, axis=1)  # (D + H, 4H)
+        layer.W_ih = W[:D].T.copy()  # (4H, D)
+        layer.W_hh = W[D:].T.copy()  # (4H, H)
+        b = [cell.b_i, cell.b_f, cell.b_c, cell.b_o]  # (1, H) each
+        layer.b_ih = np.concatenate(b, axis=1).ravel()  # (4H,)
         layer.b_hh = np.zeros_like(layer.b_ih)
         return layer
 
@@ -699,6 +752,15 @@ class TrainResult:
     grad_norms: list[float] = field(default_factory=list)  # norm before clipping, per step
 
 
+def _training_data(X: ArrayLike, y: ArrayLike, dtype: Any) -> tuple[Array, NDArray]:
+    """``X`` as a finite array of ``dtype``, after checking that ``y`` are integer labels."""
+    X = _as_finite("X", X, (None, None, None), _check_dtype(dtype))
+    y = np.asarray(y)
+    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
+    return X, y
+
+
 def train_classifier(
     X: ArrayLike,
     y: ArrayLike,
@@ -709,13 +771,14 @@ def train_classifier(
     """Train a :class:`SequenceClassifier` on ``X`` ``(n, time, input)``, labels ``y`` ``(n,)``,
     with Adam and gradient clipping, on mini-batches drawn without replacement per epoch."""
     config = config or TrainConfig()
-    X = _as_finite("X", X, (None, None, None), _check_dtype(config.dtype))
-    y = np.asarray(y)
-    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
-    classes = int(y.max()) + 1
+    X, y = _training_data(X, y, config.dtype)
+    classes = max(int(y.max()) + 1, 2)
     model = SequenceClassifier(
-        X.shape[2], config.hidden_size, max(classes, 2), seed=config.seed, dtype=config.dtype
+        X.shape[2],
+        config.hidden_size,
+        classes,
+        seed=config.seed,
+        dtype=config.dtype,
     )
     optimiser = Adam(model.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed)
@@ -762,8 +825,9 @@ def _compare(name: str, got: Any, expected: Array, rtol: float) -> bool:
 def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
     """Exercise: ``fn(layer)`` returns a :class:`FourMatrixCell` computing the same as ``layer``.
 
-    The cell's ``W_f, W_i, W_c, W_o`` (each ``(H, D + H)``) and ``b_f, b_i, b_c, b_o`` (each
-    ``(H, 1)``) must be cut out of ``layer.W_ih``, ``layer.W_hh``, ``layer.b_ih + layer.b_hh``.
+    The cell's ``W_f, W_i, W_c, W_o`` (each ``(D + H, H)``, acting on the row ``[x, h]``) and
+    ``b_f, b_i, b_c, b_o`` (each ``(1, H)``) must be cut out of ``layer.W_ih``, ``layer.W_hh``
+    and ``layer.b_ih + layer.b_hh``.
     """
     require_callable(fn)
     layer = LSTM(3, 4, seed=7, dtype=np.float64)
@@ -772,11 +836,11 @@ def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
         return False
     reference = FourMatrixCell(3, 4, dtype=np.float64)
     Hs, D = layer.hidden_size, layer.input_size
-    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1)  # (4H, D + H)
-    b = (layer.b_ih + layer.b_hh)[:, None]  # (4H, 1)
+    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1).T  # (D + H, 4H)
+    b = (layer.b_ih + layer.b_hh)[None, :]  # (1, 4H)
     for k, gate in enumerate("ifco"):
-        setattr(reference, f"W_{gate}", W[k * Hs : (k + 1) * Hs])
-        setattr(reference, f"b_{gate}", b[k * Hs : (k + 1) * Hs])
+        setattr(reference, f"W_{gate}", W[:, k * Hs : (k + 1) * Hs])
+        setattr(reference, f"b_{gate}", b[:, k * Hs : (k + 1) * Hs])
     correct = True
     for gate in "fico":
         for kind in "Wb":

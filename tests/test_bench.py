@@ -1,20 +1,24 @@
-"""The benchmark's structure on a tiny size (no timing is asserted: timings are noise here)."""
+"""The benchmark's method and structure on a tiny size (no timing is asserted: it is noise)."""
 
 import pytest
+import torch
 
 from lstmbook import bench
 
+KEYS = {
+    ("source's cell", "forward"),
+    ("fused NumPy", "forward"),
+    ("fused NumPy", "forward+backward"),
+    ("torch.nn.LSTM", "forward"),
+    ("torch.nn.LSTM", "forward+backward"),
+}
 
-def test_run_times_every_implementation_and_mode():
-    timings = bench.run(sizes=[(2, 3, 4, 5)], repeats=1)
-    keys = {(t.implementation, t.mode) for t in timings}
-    assert keys == {
-        ("four-matrix cell", "forward"),
-        ("fused NumPy", "forward"),
-        ("fused NumPy", "forward+backward"),
-        ("torch.nn.LSTM", "forward"),
-        ("torch.nn.LSTM", "forward+backward"),
-    }
+
+def test_run_times_every_implementation_mode_and_thread_count():
+    timings = bench.run(sizes=[(2, 3, 4, 5)], thread_counts=[1, 2], repeats=1, warmup=0)
+    assert {(t.implementation, t.mode) for t in timings} == KEYS
+    assert sorted({t.threads for t in timings}) == [1, 2]
+    assert len(timings) == 2 * len(KEYS)
     for t in timings:
         assert t.size == (2, 3, 4, 5)
         assert t.median_s > 0
@@ -22,23 +26,49 @@ def test_run_times_every_implementation_and_mode():
             assert t.ratio == 1.0
 
 
-def test_table_has_a_row_per_size_and_implementation():
-    timings = bench.run(sizes=[(2, 3, 4, 5), (1, 2, 1, 2)], repeats=1)
-    lines = bench.format_table(timings).splitlines()
-    assert lines[0].startswith("| batch, time, input, hidden | implementation | forward (ms)")
-    assert len(lines) == 2 + 2 * 3
-    four_matrix = [line for line in lines if "four-matrix cell" in line]
-    assert all(line.rstrip().endswith("| n/a | n/a |") for line in four_matrix)
-    assert all(line.count("|") == 7 for line in lines)
+def test_default_thread_counts_are_one_and_all_cores():
+    timings = bench.run(sizes=[(1, 2, 1, 2)], repeats=1, warmup=0)
+    assert sorted({t.threads for t in timings}) == sorted({1, bench.all_cores()})
 
 
-def test_main_prints_the_table(capsys):
-    bench.main(["--repeats", "1", "--sizes", "2,3,4,5", "--profile", "--cpu-time"])
+def test_threads_limits_both_libraries_and_restores_them():
+    before = torch.get_num_threads(), bench.blas_threads()
+    with bench.threads(1):
+        assert torch.get_num_threads() == 1
+        assert bench.blas_threads() == 1
+    assert (torch.get_num_threads(), bench.blas_threads()) == before
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        with bench.threads(0):
+            pass
+
+
+def test_time_block_warms_up_then_times_a_block():
+    calls = []
+    ticks = iter(range(100))
+    median = bench.time_block(
+        lambda: calls.append(1), repeats=5, warmup=2, clock=lambda: next(ticks)
+    )
+    assert len(calls) == 7  # 2 warm-up calls, then 5 timed in a row
+    assert median == 1.0  # each timed call spans one tick of the fake clock
+
+
+def test_table_has_a_row_per_setting_and_implementation():
+    timings = bench.run(sizes=[(2, 3, 4, 5), (1, 2, 1, 2)], thread_counts=[1], repeats=1)
+    rows = bench.table_rows(timings)
+    assert len(rows) == 2 * 3
+    assert all(len(row) == len(bench.HEADERS) for row in rows)
+    source = [row for row in rows if row[2] == "source's cell"]
+    assert all(row[5:] == ["n/a", "n/a"] for row in source)
+    text = bench.format_table(timings)
+    assert text.splitlines()[0].split()[:3] == ["size", "threads", "implementation"]
+
+
+def test_main_prints_both_thread_counts(capsys):
+    bench.main(["--repeats", "1", "--warmup", "0", "--sizes", "2,3,4,5", "--threads", "1", "2"])
     out = capsys.readouterr().out
-    assert "threads: torch" in out and "CPU time, medians of 1" in out
-    assert "| 2, 3, 4, 5 | fused NumPy |" in out
-    assert "forward at (2, 3, 4, 5), ms per pass" in out
-    assert "matmul W_hh h" in out
+    assert "threads (OpenBLAS = torch): 1, 2" in out
+    assert "medians of blocks of 1" in out
+    assert "2, 3, 4, 5" in out and "fused NumPy" in out
 
 
 @pytest.mark.parametrize("argv", [["--sizes", "1,2,3"], ["--sizes", "a,b,c,d"]])

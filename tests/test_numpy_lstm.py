@@ -145,10 +145,31 @@ def test_forget_gate_scales_the_cell_gradient_step_by_step():
 def test_four_matrix_cell_is_the_fused_layer():
     cell = FourMatrixCell(3, 5, seed=5, dtype=np.float64)
     for name in ("b_f", "b_i", "b_c", "b_o"):
-        setattr(cell, name, np.random.default_rng(5).standard_normal((5, 1)))
+        setattr(cell, name, np.random.default_rng(5).standard_normal((1, 5)))
     layer = LSTM.from_four_matrix_cell(cell)
     X = np.random.default_rng(6).standard_normal((4, 7, 3))
     np.testing.assert_allclose(cell.forward_sequence(X), layer.forward(X)[0], rtol=1e-12)
+
+
+def test_four_matrix_cell_follows_the_source():
+    """Rows as vectors, weights (D + H, H) times 0.01, biases (1, H) zero, a clipped sigmoid."""
+    cell = FourMatrixCell(3, 5, seed=0, dtype=np.float64)
+    for gate in "fico":
+        W, b = getattr(cell, f"W_{gate}"), getattr(cell, f"b_{gate}")
+        assert W.shape == (8, 5) and b.shape == (1, 5)
+        assert 0.003 < W.std() < 0.03 and not b.any()
+    x, h, c = np.ones((2, 3)), np.zeros((2, 5)), np.zeros((2, 5))
+    combined = np.concatenate([x, h], axis=1)
+    f = 1 / (1 + np.exp(-(combined @ cell.W_f)))
+    i = 1 / (1 + np.exp(-(combined @ cell.W_i)))
+    o = 1 / (1 + np.exp(-(combined @ cell.W_o)))
+    c_new = f * c + i * np.tanh(combined @ cell.W_c)
+    h_new, c_got = cell.forward(x, h, c)
+    np.testing.assert_allclose(c_got, c_new, rtol=1e-14)
+    np.testing.assert_allclose(h_new, o * np.tanh(c_new), rtol=1e-14)
+    cell.W_f[:] = 1e4  # a huge pre-activation: the source's clip keeps exp finite, silently
+    with np.errstate(over="raise"):
+        cell.forward(x, h, c)
 
 
 @pytest.mark.parametrize("with_state", [False, True])
@@ -351,11 +372,11 @@ def test_training_needs_integer_labels():
 def solution_four_matrices(layer: LSTM) -> FourMatrixCell:
     H, D = layer.hidden_size, layer.input_size
     cell = FourMatrixCell(D, H, dtype=layer.dtype)
-    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1)
-    b = (layer.b_ih + layer.b_hh)[:, None]
+    W = np.concatenate([layer.W_ih, layer.W_hh], axis=1).T  # (D + H, 4H)
+    b = (layer.b_ih + layer.b_hh)[None, :]  # (1, 4H)
     for k, gate in enumerate("ifco"):
-        setattr(cell, f"W_{gate}", W[k * H : (k + 1) * H])
-        setattr(cell, f"b_{gate}", b[k * H : (k + 1) * H])
+        setattr(cell, f"W_{gate}", W[:, k * H : (k + 1) * H])
+        setattr(cell, f"b_{gate}", b[:, k * H : (k + 1) * H])
     return cell
 
 
