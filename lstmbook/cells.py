@@ -89,7 +89,8 @@ class GatedCell(nn.Module):
 
     def preactivations(self, x: Tensor, h: Tensor) -> tuple[Tensor, ...]:
         """``W_ih x + b_ih + W_hh h + b_hh``, split into one ``(batch, H)`` block per gate."""
-        z = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
+        z = F.linear(x, self.weight_ih, self.bias_ih)
+        z = z + F.linear(h, self.weight_hh, self.bias_hh)
         return z.chunk(len(self.GATES), dim=-1)
 
     def _check(self, x: Tensor, state: State | None) -> State:
@@ -139,7 +140,8 @@ class LSTMCell(GatedCell):
         """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
         h, c = self._check(x, state)
         z_i, z_f, z_g, z_o = self.preactivations(x, h)
-        i, f, g, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
+        i, f, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.sigmoid(z_o)
+        g = torch.tanh(z_g)
         c = f * c + i * g
         h = o * torch.tanh(c)
         return h, c
@@ -254,7 +256,9 @@ CELLS: dict[str, type[GatedCell]] = {
 
 
 def run_cell(
-    cell: Callable[[Tensor, State | None], State], x: Tensor, state: State | None = None
+    cell: Callable[[Tensor, State | None], State],
+    x: Tensor,
+    state: State | None = None,
 ) -> tuple[Tensor, State]:
     """Run ``cell`` over every step of ``x`` (batch, time, features), as ``nn.LSTM`` does.
 

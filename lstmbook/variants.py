@@ -5,8 +5,11 @@
 - :data:`MODELS` names the models: ``name -> builder(input_size, hidden_size, output_size)``.
 - :class:`Budget` is what every model gets: hidden size, epochs, batch size, learning rate,
   clipping, and the initial forget-gate bias of the models that have a forget gate.
-- :func:`run_experiment` trains every model once per seed and measures it on the test set;
-  :func:`summarize`, :func:`format_table` and :func:`plot_comparison` report the runs.
+- :func:`run_experiment` trains every model once per seed: the epoch is chosen on the
+  validation set, and only the chosen weights are scored on the test set.
+- A run either learns the task or not, by a threshold the caller states: :func:`summarize`,
+  :func:`learned_counts` and :func:`results_table` report "learned on k of n seeds" with a 95%
+  Wilson interval and the medians; :func:`plot_runs` draws every run.
 
 Training is :func:`lstmbook.train.fit`. A seed fixes a model's initial weights and the order of
 its batches; the data are the same for every seed, so every model is tested on the same
@@ -15,21 +18,28 @@ sequences.
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from numpy.typing import NDArray
 from torch import Tensor, nn
+from torch.nn import functional as F
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
 from lstmbook.cells import CellSequenceModel, GatedCell
 from lstmbook.data import ADDING_TOLERANCE, adding_problem, first_last_task, split
 from lstmbook.models import SequenceModel, count_parameters, init_forget_bias
 from lstmbook.progress import bar as progress_bar
+from lstmbook.stats import fisher_exact, wilson_interval
+from lstmbook.tables import Table
 from lstmbook.train import accuracy, evaluate, fit, within
 
 Builder = Callable[[int, int, int], nn.Module]
@@ -73,7 +83,7 @@ def adding_task(T: int = 20, n_train: int = 1600, n_val: int = 400, n_test: int 
 
     Trained on the mean squared error; the metric is the fraction of test sequences whose
     prediction is within 0.04 of the target (0.04 is the usual tolerance; always answering
-    0.5 scores about 0.14).
+    0.5 scores about 0.15).
 
     >>> task = adding_task(T=10, n_train=8, n_val=4, n_test=4)
     >>> task.input_size, task.T, len(task.train[0]), task.metric_name
@@ -196,7 +206,7 @@ class Budget:
 
 @dataclass(frozen=True)
 class Run:
-    """One model trained once: its test metric and loss, size, speed and learning curve."""
+    """One model trained once: its test metric and loss, its size, its validation curve."""
 
     task: str
     model: str
@@ -204,8 +214,40 @@ class Run:
     metric: float  # the task's metric on the test set, with the best epoch's weights
     loss: float  # the task's loss on the test set
     params: int  # trainable parameters
-    seconds_per_epoch: float  # mean wall time of an epoch (training and validation)
-    val_loss: tuple[float, ...]  # validation loss after each epoch
+    val_loss: tuple[float, ...]  # validation loss after each epoch (it picks the epoch)
+
+
+class _Rows(Dataset):
+    """``(X, y)`` as tensors, indexed by a whole batch of rows at once."""
+
+    def __init__(self, X: NDArray, y: NDArray) -> None:
+        self.X, self.y = torch.as_tensor(X), torch.as_tensor(y)
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, rows: list[int]) -> tuple[Tensor, Tensor]:
+        return self.X[rows], self.y[rows]
+
+
+def batches(data: Pair, batch_size: int, shuffle: bool = False, seed: int = 0) -> DataLoader:
+    """Batches of ``data``, each taken by one indexing (shuffled by a generator seeded ``seed``).
+
+    The same batches as :func:`lstmbook.train.make_loader`, faster: the default loader fetches
+    the rows of a batch one by one and stacks them, which costs more than a small model's step.
+
+    >>> X, y = np.zeros((10, 5, 2), np.float32), np.arange(10)
+    >>> [tuple(x.shape) for x, _ in batches((X, y), batch_size=4)]
+    [(4, 5, 2), (4, 5, 2), (2, 5, 2)]
+    """
+    rows = _Rows(*data)
+    order = (
+        RandomSampler(rows, generator=torch.Generator().manual_seed(seed))
+        if shuffle
+        else SequentialSampler(rows)
+    )
+    sampler = BatchSampler(order, batch_size, drop_last=False)
+    return DataLoader(rows, sampler=sampler, batch_size=None)
 
 
 def run_experiment(
@@ -215,6 +257,7 @@ def run_experiment(
     budget: Budget | None = None,
     *,
     progress: bool = False,
+    workers: int = 1,
 ) -> list[Run]:
     """Train every model once per seed on ``task`` with the same ``budget``; return the runs.
 
@@ -229,6 +272,8 @@ def run_experiment(
         seeds: one run per seed.
         budget: hidden size and training hyperparameters (default: ``Budget()``).
         progress: show a progress bar over the runs.
+        workers: run this many trainings at once, in forked processes (one thread each).
+            Every run seeds itself, so the runs are the same for any number of workers.
 
     >>> task = adding_task(T=6, n_train=32, n_val=16, n_test=16)
     >>> runs = run_experiment(task, ["GRU", "NFG"], seeds=[0, 1], budget=Budget(epochs=1))
@@ -246,161 +291,266 @@ def run_experiment(
     seeds = list(seeds)
     if not builders or not seeds:
         raise ValueError(f"need at least one model and one seed, got {builders} and {seeds}")
-    runs = []
-    bar = progress_bar(total=len(builders) * len(seeds), show=progress, desc=task.name)
-    for name, build in builders.items():
-        for seed in seeds:
-            torch.manual_seed(seed)
-            model = build(task.input_size, budget.hidden_size, task.output_size)
-            if budget.forget_bias is not None:
-                set_forget_bias(model, budget.forget_bias)
-            history = fit(
-                model,
-                task.train,
-                task.val,
-                task.loss_fn,
-                task.metric,
-                epochs=budget.epochs,
-                batch_size=budget.batch_size,
-                lr=budget.lr,
-                clip_grad_norm=budget.clip_grad_norm,
-                seed=seed,
-                device="cpu",
-            )
-            loss, metric = evaluate(model, task.test, task.loss_fn, task.metric)
-            runs.append(
-                Run(
-                    task.name,
-                    name,
-                    seed,
-                    metric,
-                    loss,
-                    count_parameters(model),
-                    statistics.fmean(history.seconds),
-                    tuple(history.val_loss),
-                )
-            )
+    jobs = [(task, name, build, seed, budget) for name, build in builders.items() for seed in seeds]
+    bar = progress_bar(total=len(jobs), show=progress, desc=task.name)
+    if workers <= 1 or len(jobs) == 1:
+        runs = []
+        for job in jobs:
+            runs.append(_run(*job))
             bar.update()
+    else:
+        global _JOBS
+        _JOBS = jobs  # a forked worker finds its job here: nothing is pickled but an index
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(_run_job, index) for index in range(len(jobs))]
+            for _ in as_completed(futures):
+                bar.update()
+            runs = [future.result() for future in futures]
+        _JOBS = []
     bar.close()
     return runs
 
 
+_JOBS: list[tuple] = []
+
+
+def _run_job(index: int) -> Run:
+    torch.set_num_threads(1)
+    return _run(*_JOBS[index])
+
+
+def _run(task: Task, name: str, build: Builder, seed: int, budget: Budget) -> Run:
+    """Train one model once; see :func:`run_experiment`."""
+    torch.manual_seed(seed)
+    model = build(task.input_size, budget.hidden_size, task.output_size)
+    if budget.forget_bias is not None:
+        set_forget_bias(model, budget.forget_bias)
+    history = fit(
+        model,
+        batches(task.train, budget.batch_size, shuffle=True, seed=seed),
+        batches(task.val, len(task.val[0])),
+        task.loss_fn,
+        task.metric,
+        epochs=budget.epochs,
+        batch_size=budget.batch_size,
+        lr=budget.lr,
+        clip_grad_norm=budget.clip_grad_norm,
+        seed=seed,
+        device="cpu",
+    )
+    loss, metric = evaluate(model, task.test, task.loss_fn, task.metric)
+    return Run(
+        task.name, name, seed, metric, loss, count_parameters(model), tuple(history.val_loss)
+    )
+
+
+Learned = Callable[[Run], bool]
+
+
+def _interval(k: int, n: int) -> str:
+    low, high = wilson_interval(k, n)
+    return f"{low:.2f} to {high:.2f}"
+
+
 @dataclass(frozen=True)
 class Summary:
-    """One model's runs on one task: mean and sample standard deviation over the seeds."""
+    """One model's runs on one task: how many learned, and the medians over the seeds."""
 
     model: str
     params: int
-    metric_mean: float
-    metric_std: float  # sample standard deviation (n - 1); 0 for a single seed
-    loss_mean: float
-    loss_std: float
-    seconds_per_epoch: float  # mean over the seeds
+    learned: int  # runs that ``learned`` accepts
+    runs: int
+    interval: tuple[float, float]  # 95% Wilson interval of learned / runs
+    median_metric: float
+    median_loss: float
     per_seed: tuple[float, ...]  # the metric of each run, in seed order
 
 
-def summarize(runs: Sequence[Run]) -> list[Summary]:
-    """Group ``runs`` by model (in order of first appearance) and average over the seeds.
+def summarize(runs: Sequence[Run], learned: Learned) -> list[Summary]:
+    """Group ``runs`` by model (in order of first appearance): how many learned, and medians.
 
-    >>> runs = [Run("t", "A", s, m, 0.1, 10, 1.0, ()) for s, m in enumerate([0.5, 0.7])]
-    >>> s = summarize(runs)[0]
-    >>> s.model, round(s.metric_mean, 3), round(s.metric_std, 3), s.per_seed
-    ('A', 0.6, 0.141, (0.5, 0.7))
+    ``learned(run)`` says whether one run learned the task (a threshold the chapter states).
+
+    >>> runs = [Run("t", "A", s, m, 0.1, 10, ()) for s, m in enumerate([0.5, 0.7, 0.9])]
+    >>> s = summarize(runs, lambda run: run.metric > 0.6)[0]
+    >>> s.model, s.learned, s.runs, s.median_metric, s.per_seed
+    ('A', 2, 3, 0.7, (0.5, 0.7, 0.9))
     """
     groups: dict[str, list[Run]] = {}
     for run in runs:
         groups.setdefault(run.model, []).append(run)
-
-    def std(values: list[float]) -> float:
-        return statistics.stdev(values) if len(values) > 1 else 0.0
-
     summaries = []
     for name, group in groups.items():
-        metrics, losses = [r.metric for r in group], [r.loss for r in group]
+        k = sum(bool(learned(r)) for r in group)
         summaries.append(
             Summary(
                 name,
                 group[0].params,
-                statistics.fmean(metrics),
-                std(metrics),
-                statistics.fmean(losses),
-                std(losses),
-                statistics.fmean(r.seconds_per_epoch for r in group),
-                tuple(metrics),
+                k,
+                len(group),
+                wilson_interval(k, len(group)),
+                statistics.median(r.metric for r in group),
+                statistics.median(r.loss for r in group),
+                tuple(r.metric for r in group),
             )
         )
     return summaries
 
 
-def format_table(runs: Sequence[Run], metric_name: str = "metric", loss_name: str = "loss") -> str:
-    """A text table of :func:`summarize`: one row per model.
+def learned_counts(runs: Sequence[Run], learned: Learned) -> dict[str, tuple[int, int]]:
+    """``model -> (k, n)``: of its ``n`` runs, ``k`` learned.
 
-    Columns: parameters, the test metric's mean ± standard deviation and its value for each
-    seed (3 decimals), the test loss's mean ± standard deviation (4 decimals), and the mean
-    wall time of an epoch (written like ``0.42 s``).
-
-    >>> runs = [Run("t", "A", s, m, 0.1, 10, 0.5, ()) for s, m in enumerate([0.5, 0.7])]
-    >>> print(format_table(runs, "accuracy"))
-    model               params  accuracy         per seed       loss                time/epoch
-    A                       10  0.600 ± 0.141    0.500 0.700    0.1000 ± 0.0000     0.50 s
+    >>> runs = [Run("t", "A", s, m, 0.1, 10, ()) for s, m in enumerate([0.5, 0.7])]
+    >>> learned_counts(runs, lambda run: run.metric > 0.6)
+    {'A': (1, 2)}
     """
-    rows = summarize(runs)
-    width = max(len(" ".join(f"{m:.3f}" for m in r.per_seed)) for r in rows) if rows else 8
-    lines = [
-        f"{'model':18s} {'params':>7s}  {metric_name:16s} {'per seed':{width}s}    "
-        f"{loss_name:19s} time/epoch"
-    ]
-    for r in rows:
-        seeds = " ".join(f"{m:.3f}" for m in r.per_seed)
-        lines.append(
-            f"{r.model:18s} {r.params:7d}  {r.metric_mean:.3f} ± {r.metric_std:.3f}    "
-            f"{seeds:{width}s}    {r.loss_mean:.4f} ± {r.loss_std:.4f}     "
-            f"{r.seconds_per_epoch:.2f} s"
+    return {s.model: (s.learned, s.runs) for s in summarize(runs, learned)}
+
+
+def results_table(
+    runs: Sequence[Run],
+    learned: Learned,
+    median: str = "metric",
+    name: str = "metric",
+    reference: str | None = None,
+) -> Table:
+    """A :class:`lstmbook.tables.Table` of :func:`summarize`, one row per model.
+
+    Columns: parameters, "k of n" seeds learned, the 95% Wilson interval of that proportion,
+    the median over the seeds of the test ``metric`` (2 decimals) or ``loss`` (2 significant
+    figures), headed ``median <name>``, and with a ``reference`` model, the two-sided p-value
+    of Fisher's exact test of each model's count against the reference's.
+
+    >>> runs = [Run("t", m, s, s / 4, 0.01, 10, ()) for m in "AB" for s in range(4)]
+    >>> results_table(runs, lambda run: run.metric > 0.3 or run.model == "B", reference="A")
+    model  params  learned  interval      median metric  p vs A
+    A          10  2 of 4   0.15 to 0.85           0.38       —
+    B          10  4 of 4   0.51 to 1.00           0.38    0.43
+    """
+    if median not in ("metric", "loss"):
+        raise ValueError(f"median must be 'metric' or 'loss', got {median!r}")
+    summaries = summarize(runs, learned)
+    counts = {s.model: (s.learned, s.runs) for s in summaries}
+    if reference is not None and reference not in counts:
+        raise ValueError(f"reference {reference!r} is not among the models {list(counts)}")
+    headers = ["model", "params", "learned", "interval", f"median {name}"]
+    if reference is not None:
+        headers.append(f"p vs {reference}")
+    rows = []
+    for s in summaries:
+        value = s.median_metric if median == "metric" else _Significant(s.median_loss)
+        row: list[object] = [
+            s.model,
+            s.params,
+            f"{s.learned} of {s.runs}",
+            _interval(s.learned, s.runs),
+            value,
+        ]
+        if reference is not None:
+            p = fisher_exact(*counts[reference], s.learned, s.runs)
+            row.append(_NONE if s.model == reference else _Significant(p))
+        rows.append(row)
+    return Table(headers, rows, digits=2)
+
+
+class _Dash(float):
+    """A placeholder in a numeric column: prints as a dash."""
+
+    def __format__(self, spec: str) -> str:
+        return "—"
+
+
+_NONE = _Dash("nan")
+
+
+class _Significant(float):
+    """A float that prints with 2 significant figures, wherever it is formatted."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{float(self):#.2g}".rstrip(".")
+
+
+def carry_gate(rnn: nn.LSTM | nn.GRU, X: Tensor) -> Tensor:
+    """The gate that scales the old state at every step of ``X``: an ``nn.LSTM``'s forget gate
+    ``f``, an ``nn.GRU``'s update gate ``z`` (in ``h' = (1 - z) n + z h``).
+
+    Both are the second block of the layer's weights (LSTM ``i | f | g | o``, GRU
+    ``r | z | n``). ``X`` is ``(batch, time, features)``, batch first; returns the gate's
+    values, ``(batch, time, hidden)``.
+
+    >>> _ = torch.manual_seed(0)
+    >>> carry_gate(nn.GRU(2, 3, batch_first=True), torch.randn(4, 5, 2)).shape
+    torch.Size([4, 5, 3])
+    """
+    if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
+        raise ValueError("carry_gate expects one batch-first layer, one direction")
+    with torch.no_grad():
+        output = rnn(X)[0]  # h_t of every step
+        h_prev = torch.cat([torch.zeros_like(output[:, :1]), output[:, :-1]], dim=1)
+        rows = slice(rnn.hidden_size, 2 * rnn.hidden_size)
+        z = F.linear(X, rnn.weight_ih_l0[rows], rnn.bias_ih_l0[rows])
+        z = z + F.linear(h_prev, rnn.weight_hh_l0[rows], rnn.bias_hh_l0[rows])
+    return torch.sigmoid(z)
+
+
+def plot_runs(
+    ax: Axes,
+    runs: Sequence[Run],
+    learned: Learned,
+    value: Callable[[Run], float],
+    xlabel: str,
+    *,
+    threshold: float | None = None,
+    baseline: float | None = None,
+    baseline_label: str = "baseline",
+    log: bool = False,
+    labels: bool = True,
+) -> Axes:
+    """Every run of every model as a dot at ``value(run)``: filled if it learned, hollow if not.
+
+    One row per model (the first on top), the seeds spread a little vertically so they do not
+    hide each other, the median as a black tick. ``threshold`` (dashed) and ``baseline``
+    (dotted) are vertical lines; ``log`` puts the x axis on a log scale; ``labels=False``
+    leaves the model names to a panel on the left.
+    """
+    rows = summarize(runs, learned)
+    for j, s in enumerate(rows):
+        group = [r for r in runs if r.model == s.model]
+        offsets = np.linspace(-0.25, 0.25, len(group)) if len(group) > 1 else np.zeros(1)
+        for r, dy in zip(group, offsets, strict=True):
+            ok = learned(r)
+            ax.plot(
+                value(r),
+                j + dy,
+                "o",
+                markersize=4,
+                color="#1f77b4",
+                markerfacecolor="#1f77b4" if ok else "white",
+                label="learned" if ok else "did not learn",
+            )
+        median = statistics.median(value(r) for r in group)
+        ax.plot(
+            [median, median], [j - 0.35, j + 0.35], color="black", lw=1.5, zorder=1, label="median"
         )
-    return "\n".join(lines)
+    if threshold is not None:
+        ax.axvline(threshold, color="#d62728", linestyle="--", label="threshold")
+    if baseline is not None:
+        ax.axvline(baseline, color="gray", linestyle=":", label=baseline_label)
+    ax.set_yticks(range(len(rows)), [s.model for s in rows] if labels else [])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    return ax
 
 
-def plot_comparison(
-    results: Mapping[str, Sequence[Run]],
-    xlabels: Mapping[str, str] | None = None,
-    baselines: Mapping[str, float] | None = None,
-) -> Figure:
-    """One panel per task: each model's mean test metric as a bar, with an error bar of one
-    standard deviation over the seeds either side and every seed's value as a dot.
-
-    Args:
-        results: ``task name -> runs`` (as :func:`run_experiment` returns them); the name is
-            the panel's title.
-        xlabels: ``task name -> x-axis label``; default ``"test metric (fraction)"``.
-        baselines: ``task name -> a trivial model's score``, drawn as a dashed line.
-    """
-    if not results:
-        raise ValueError("results must name at least one task")
-    xlabels, baselines = dict(xlabels or {}), dict(baselines or {})
-    summaries = {task: summarize(runs) for task, runs in results.items()}
-    same_models = len({tuple(r.model for r in rows) for rows in summaries.values()}) == 1
-    height = max(2.8, 1.5 + 0.28 * max(len(rows) for rows in summaries.values()))
-    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), height), squeeze=False)
-    for k, (ax, (task, rows)) in enumerate(zip(axes[0], summaries.items(), strict=True)):
-        y = np.arange(len(rows))
-        means = [r.metric_mean for r in rows]
-        ax.barh(y, means, color="#9ecae1", label="mean over seeds")
-        stds = [r.metric_std for r in rows]
-        ax.errorbar(means, y, xerr=stds, fmt="none", ecolor="black", capsize=3, label="± 1 std")
-        for j, r in enumerate(rows):
-            ax.plot(r.per_seed, [j] * len(r.per_seed), "o", color="#d62728", markersize=3)
-        ax.plot([], [], "o", color="#d62728", markersize=3, label="one seed")
-        if task in baselines:
-            ax.axvline(baselines[task], color="gray", linestyle="--", label="trivial baseline")
-        labels = [r.model for r in rows] if k == 0 or not same_models else []
-        ax.set_yticks(y, labels)
-        ax.set(xlim=(0, 1), xlabel=xlabels.get(task, "test metric (fraction)"), title=task)
-        ax.invert_yaxis()
-        ax.grid(axis="x", alpha=0.3)
-    legend = {}
-    for ax in axes[0]:
-        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-    ncol = 4 if len(results) > 1 else 2
-    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=ncol, frameon=False)
-    fig.tight_layout(rect=(0, (0.3 if ncol == 4 else 0.5) / height, 1, 1))  # room for the legend
-    return fig
+def legend_below(fig: Figure, axes: Sequence[Axes], ncol: int = 3) -> None:
+    """One legend for ``axes``, each label once, below the panels."""
+    entries: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=ncol)

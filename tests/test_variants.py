@@ -4,21 +4,27 @@ import math
 from dataclasses import replace
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
-from matplotlib.figure import Figure
 from torch import nn
 
 from lstmbook.cells import CellSequenceModel
-from lstmbook.models import SequenceModel, count_parameters
+from lstmbook.models import SequenceModel, count_parameters, init_forget_bias
+from lstmbook.stats import fisher_exact, wilson_interval
+from lstmbook.tables import Table
 from lstmbook.variants import (
     MODELS,
     Budget,
     Run,
     adding_task,
+    batches,
+    carry_gate,
     first_last_classification,
-    format_table,
-    plot_comparison,
+    learned_counts,
+    legend_below,
+    plot_runs,
+    results_table,
     run_experiment,
     set_forget_bias,
     summarize,
@@ -131,7 +137,7 @@ def test_run_experiment_is_repeatable_and_reports_what_it_trained():
     ]
     for a, b in zip(first, again, strict=True):
         assert (a.metric, a.loss, a.val_loss) == (b.metric, b.loss, b.val_loss)
-        assert a.seconds_per_epoch > 0 and len(a.val_loss) == QUICK.epochs
+        assert len(a.val_loss) == QUICK.epochs
     assert first[0].loss != first[1].loss  # another seed, another run
     assert first[0].params == count_parameters(MODELS["LSTM"](2, 4, 1))
 
@@ -164,47 +170,115 @@ def test_run_experiment_rejects_unknown_models_and_empty_seeds():
 
 def fake_runs():
     return [
-        Run("t", "A", 0, 0.50, 0.30, 10, 0.5, ()),
-        Run("t", "B", 0, 0.90, 0.10, 20, 1.5, ()),
-        Run("t", "A", 1, 0.70, 0.10, 10, 0.7, ()),
-        Run("t", "B", 1, 0.90, 0.10, 20, 1.5, ()),
+        Run("t", "A", 0, 0.50, 0.30, 10, ()),
+        Run("t", "B", 0, 0.90, 0.10, 20, ()),
+        Run("t", "A", 1, 0.70, 0.10, 10, ()),
+        Run("t", "B", 1, 0.90, 0.10, 20, ()),
+        Run("t", "A", 2, 0.80, 0.20, 10, ()),
+        Run("t", "B", 2, 0.95, 0.01, 20, ()),
     ]
 
 
-def test_summarize_groups_by_model_in_order_with_the_sample_std():
-    a, b = summarize(fake_runs())
-    assert (a.model, a.params, a.per_seed) == ("A", 10, (0.5, 0.7))
-    assert math.isclose(a.metric_mean, 0.6) and math.isclose(a.metric_std, math.sqrt(0.02))
-    assert math.isclose(a.loss_mean, 0.2) and math.isclose(a.seconds_per_epoch, 0.6)
-    assert (b.metric_std, b.loss_std) == (0.0, 0.0)
-    assert summarize(fake_runs()[:1])[0].metric_std == 0.0
+def above(threshold):
+    return lambda run: run.metric >= threshold
 
 
-def test_format_table_prints_three_decimals_and_durations_the_sanitizer_catches():
-    table = format_table(fake_runs(), "accuracy", "MSE")
-    lines = table.splitlines()
-    assert lines[0].split()[:3] == ["model", "params", "accuracy"]
-    assert "0.600 ± 0.141" in lines[1] and "0.500 0.700" in lines[1] and lines[1].endswith("0.60 s")
-    assert "0.900 ± 0.000" in lines[2] and lines[2].endswith("1.50 s")
+def test_summarize_counts_the_runs_that_learned_with_a_wilson_interval_and_medians():
+    a, b = summarize(fake_runs(), above(0.75))
+    assert (a.model, a.params, a.per_seed) == ("A", 10, (0.5, 0.7, 0.8))
+    assert (a.learned, a.runs, b.learned, b.runs) == (1, 3, 3, 3)
+    assert a.interval == wilson_interval(1, 3) and b.interval == wilson_interval(3, 3)
+    assert (a.median_metric, a.median_loss) == (0.7, 0.2)
+    assert (b.median_metric, b.median_loss) == (0.9, 0.1)
+    assert learned_counts(fake_runs(), above(0.75)) == {"A": (1, 3), "B": (3, 3)}
+    # the threshold decides: nothing learns above 1, everything above 0
+    assert learned_counts(fake_runs(), above(1.01)) == {"A": (0, 3), "B": (0, 3)}
+    assert learned_counts(fake_runs(), above(0.0)) == {"A": (3, 3), "B": (3, 3)}
 
 
-def test_plot_comparison_draws_one_panel_per_task_with_error_bars():
+def test_results_table_reports_k_of_n_interval_median_and_fisher_against_the_reference():
+    table = results_table(fake_runs(), above(0.75), median="loss", name="MSE", reference="A")
+    assert isinstance(table, Table)
+    assert table.headers == ["model", "params", "learned", "interval", "median MSE", "p vs A"]
+    a, b = table.cells
+    assert a[:4] == ["A", "10", "1 of 3", _interval(1, 3)] and a[5] == "—"
+    assert b[:4] == ["B", "20", "3 of 3", _interval(3, 3)]
+    assert b[4] == "0.10" and float(b[5]) == pytest.approx(fisher_exact(1, 3, 3, 3), abs=0.005)
+    metric = results_table(fake_runs(), above(0.75), name="accuracy")
+    assert metric.headers[-1] == "median accuracy" and metric.cells[0][4] == "0.70"
+    assert all(len(line) <= 79 for line in repr(table).splitlines())
+    with pytest.raises(ValueError, match="reference 'C'"):
+        results_table(fake_runs(), above(0.75), reference="C")
+    with pytest.raises(ValueError, match="median must be"):
+        results_table(fake_runs(), above(0.75), median="mean")
+
+
+def test_losses_print_with_two_significant_figures():
+    runs = [Run("t", "A", 0, 0.5, 0.000314159, 10, ())]
+    assert results_table(runs, above(0.0), median="loss").cells[0][4] == "0.00031"
+
+
+def _interval(k, n):
+    low, high = wilson_interval(k, n)
+    return f"{low:.2f} to {high:.2f}"
+
+
+def test_plot_runs_draws_every_run_filled_if_it_learned():
+    fig, ax = plt.subplots()
     runs = fake_runs()
-    fig = plot_comparison(
-        {"task 1": runs, "task 2": runs[:2]}, {"task 1": "test accuracy"}, {"task 2": 0.75}
-    )
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    first = fig.axes[0]
-    assert first.get_xlabel() == "test accuracy" and first.get_title() == "task 1"
-    assert fig.axes[1].get_xlabel() == "test metric (fraction)"
-    assert [t.get_text() for t in first.get_yticklabels()] == ["A", "B"]
-    assert first.get_ylim()[0] > first.get_ylim()[1]  # the first model on top
-    assert {t.get_text() for t in fig.axes[1].get_yticklabels()} == {""}  # the same models
-    assert first.containers and any(c.has_xerr for c in first.containers if hasattr(c, "has_xerr"))
-    assert [line.get_xdata()[0] for line in fig.axes[1].lines if line.get_linestyle() == "--"] == [
-        0.75
-    ]
-    assert [t.get_text() for t in fig.legends[0].get_texts()][-1] == "trivial baseline"
+    plot_runs(ax, runs, above(0.75), lambda r: r.metric, "accuracy", threshold=0.75, baseline=0.6)
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert len(dots) == len(runs)
+    filled = [line.get_markerfacecolor() != "white" for line in dots]
+    assert sum(filled) == 4  # A at 0.8, B three times
+    assert ax.get_xlabel() == "accuracy"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B"]
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # the first model on top
+    styles = {line.get_linestyle(): line.get_xdata()[0] for line in ax.lines}
+    assert styles["--"] == 0.75 and styles[":"] == 0.6
+    legend_below(fig, [ax])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert sorted(labels) == sorted(["did not learn", "learned", "median", "threshold", "baseline"])
     plt.close(fig)
-    with pytest.raises(ValueError, match="at least one task"):
-        plot_comparison({})
+
+
+def test_batches_are_make_loaders_batches_in_order_and_a_seeded_shuffle():
+    X, y = np.arange(20, dtype=np.float32).reshape(10, 1, 2), np.arange(10)
+    plain = [b.tolist() for _, b in batches((X, y), 4)]
+    assert plain == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    once = [b.tolist() for _, b in batches((X, y), 4, shuffle=True, seed=3)]
+    again = [b.tolist() for _, b in batches((X, y), 4, shuffle=True, seed=3)]
+    assert once == again and sorted(sum(once, [])) == list(range(10)) and once != plain
+    for x, b in batches((X, y), 3, shuffle=True, seed=0):
+        assert torch.equal(x, torch.as_tensor(X)[b])
+
+
+def test_carry_gate_is_the_forget_gate_of_an_lstm_and_the_update_gate_of_a_gru():
+    torch.manual_seed(0)
+    x = torch.randn(3, 4, 2)
+    lstm = nn.LSTM(2, 5, batch_first=True)
+    cell = nn.LSTMCell(2, 5)
+    cell.load_state_dict({k[:-3]: v for k, v in lstm.state_dict().items()})
+    h = c = torch.zeros(3, 5)
+    expected = []
+    with torch.no_grad():
+        for t in range(4):
+            z = x[:, t] @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh
+            expected.append(torch.sigmoid(z[:, 5:10]))
+            h, c = cell(x[:, t], (h, c))
+    torch.testing.assert_close(carry_gate(lstm, x), torch.stack(expected, dim=1))
+    init_forget_bias(lstm, 30.0)
+    assert carry_gate(lstm, x).min() > 0.99
+    gru = nn.GRU(2, 5, batch_first=True)
+    with torch.no_grad():
+        gru.bias_ih_l0[5:10] = 30.0  # z = 1: the GRU keeps its state
+    assert carry_gate(gru, x).min() > 0.99
+    with pytest.raises(ValueError, match="one batch-first layer"):
+        carry_gate(nn.GRU(2, 5, num_layers=2, batch_first=True), x)
+
+
+def test_two_workers_give_the_same_runs_in_the_same_order():
+    task = adding_task(T=6, **TINY)
+    one = run_experiment(task, ["LSTM", "NFG"], seeds=[0, 1], budget=QUICK)
+    two = run_experiment(task, ["LSTM", "NFG"], seeds=[0, 1], budget=QUICK, workers=2)
+    assert one == two
