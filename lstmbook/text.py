@@ -49,7 +49,8 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from lstmbook.checking import require_callable
+from lstmbook.checking import call_reader, report, require_callable, wrong_shape
+from lstmbook.models import init_forget_bias
 from lstmbook.train import History, accuracy, fit
 
 PAD, UNK = "<pad>", "<unk>"
@@ -208,6 +209,9 @@ class LSTMTextClassifier(nn.Module):
             each text's own last token; ``"last_padded"`` (the pitfall): the LSTM's output at
             the last *column*, ``out[:, -1, :]``, which for a short text comes after padding.
         pad_id: the padding id; its embedding stays zero.
+        forget_bias: the initial forget-gate bias of every direction
+            (:func:`lstmbook.models.init_forget_bias`); ``None`` keeps PyTorch's
+            initialisation, which starts the forget gates near ``sigmoid(0) = 0.5``.
 
     ``forward(tokens (batch, time), lengths (batch,) | None) -> logits (batch, n_classes)``.
     Without ``lengths`` they are counted as the non-padding ids of each row.
@@ -229,6 +233,7 @@ class LSTMTextClassifier(nn.Module):
         pad_id: int = 0,
         word_dropout: float = 0.0,
         unk_id: int = 1,
+        forget_bias: float | None = None,
     ):
         super().__init__()
         if readout not in ("packed", "last_padded"):
@@ -244,26 +249,35 @@ class LSTMTextClassifier(nn.Module):
         self.lstm = nn.LSTM(
             embedding_dim, hidden_size, batch_first=True, bidirectional=bidirectional
         )
+        if forget_bias is not None:
+            init_forget_bias(self.lstm, forget_bias)
         self.head = nn.Linear(self.directions * hidden_size, n_classes)
 
-    def final_state(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
+    def final_state(self, tokens: Tensor, lengths: Tensor | None = None):
         """What the classifier head sees: ``(batch, directions * hidden_size)``."""
         if tokens.dim() != 2:
-            raise ValueError(f"tokens must have shape (batch, time), got {tuple(tokens.shape)}")
+            raise ValueError(f"tokens must be (batch, time), got {tuple(tokens.shape)}")
         if lengths is None:
             lengths = (tokens != self.pad_id).sum(dim=1)
-        if self.training and self.word_dropout > 0:
-            drop = torch.rand(tokens.shape, device=tokens.device) < self.word_dropout
-            tokens = tokens.masked_fill(drop & (tokens != self.pad_id), self.unk_id)
-        x = self.dropout(self.embedding(tokens))  # (batch, time, embedding_dim)
-        if self.readout == "last_padded":
+        if self.training and self.word_dropout > 0:  # whole words become <unk>
+            noise = torch.rand(tokens.shape, device=tokens.device)
+            drop = (noise < self.word_dropout) & (tokens != self.pad_id)
+            tokens = tokens.masked_fill(drop, self.unk_id)
+        x = self.dropout(self.embedding(tokens))  # (batch, time, embedding)
+        if self.readout == "last_padded":  # the pitfall
             out, _ = self.lstm(x)  # (batch, time, directions * hidden)
             return out[:, -1, :]
-        # An empty text is read as one step of padding (a zero vector): packing needs length >= 1.
+        # Packing needs lengths >= 1 (an empty text: one step of padding),
+        # and as a CPU tensor: the packing is planned on the host.
         lengths = lengths.clamp(min=1).cpu()
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        _, (h_n, _) = self.lstm(packed)  # h_n: (directions, batch, hidden), in batch order
-        return torch.cat(list(h_n), dim=-1)
+        packed = pack_padded_sequence(
+            x,
+            lengths,
+            batch_first=True,
+            enforce_sorted=False,
+        )
+        _, (h_n, _) = self.lstm(packed)  # h_n: (directions, batch, hidden)
+        return torch.cat(list(h_n), dim=-1)  # in batch order
 
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
         return self.head(self.dropout(self.final_state(tokens, lengths)))
@@ -362,6 +376,7 @@ class TextConfig:
     batch_size: int = 64  # texts per optimizer step
     patience: int | None = 2  # stop after this many epochs without a lower validation loss
     clip_grad_norm: float | None = 5.0  # rescale larger gradients to this total norm
+    forget_bias: float | None = None  # initial forget-gate bias; None: PyTorch's (f near 0.5)
 
 
 #: Label types that survive ``save`` and ``torch.load(weights_only=True)``.
@@ -583,6 +598,7 @@ def _build_model(config: TextConfig, vocab_size: int, n_classes: int) -> nn.Modu
         Vocabulary.pad_id,
         config.word_dropout,
         Vocabulary.unk_id,
+        config.forget_bias,
     )
 
 
@@ -789,6 +805,33 @@ def gate_trace(
     return GateTrace(labels, **arrays)
 
 
+@torch.no_grad()
+def forward_vote(
+    model: LSTMTextClassifier, id_lists: Sequence[Sequence[int]], positive: int = 1
+) -> NDArray[np.float64]:
+    """What the forward direction alone adds to the score of class ``positive``.
+
+    The head maps the final states to logits; for two classes the prediction follows the
+    margin ``logit[positive] - logit[other]``. Its forward part is
+    ``(w[positive] - w[other])[:hidden] . h_fwd``, with ``h_fwd`` the forward direction's
+    final state after each list of ids. Run on shortened lists (say the last ``k`` ids), it
+    shows how much the words before them still move the forward direction's vote.
+
+    >>> model = LSTMTextClassifier(10, 2, embedding_dim=4, hidden_size=3)
+    >>> forward_vote(model.eval(), [[2, 3, 4], [5]]).shape
+    (2,)
+    """
+    if model.head.out_features != 2:
+        raise ValueError(f"needs two classes, got {model.head.out_features}")
+    model.eval()
+    tokens, lengths = pad_batch(id_lists, model.pad_id)
+    x = model.embedding(tokens)  # (batch, time, embedding)
+    packed = pack_padded_sequence(x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False)
+    _, (h_n, _) = model.lstm(packed)  # h_n[0]: the forward direction
+    w = model.head.weight[positive] - model.head.weight[1 - positive]
+    return (h_n[0] @ w[: model.lstm.hidden_size]).double().numpy()
+
+
 def plot_gates(trace: GateTrace, gates: Sequence[str] = ("f", "i"), units: int = 16) -> Figure:
     """Heatmaps of gate activations, one panel per gate: units (rows) by tokens (columns).
 
@@ -809,7 +852,7 @@ def plot_gates(trace: GateTrace, gates: Sequence[str] = ("f", "i"), units: int =
             getattr(trace, gate)[:, chosen].T, aspect="auto", cmap="Blues", vmin=0, vmax=1
         )
         ax.set(ylabel="unit", title=names[gate])
-        ax.set_yticks(range(len(chosen)), [str(k) for k in chosen], fontsize=7)
+        ax.set_yticks(range(len(chosen)), [str(k) for k in chosen], fontsize=9)
         figure.colorbar(image, ax=ax, label="activation (0 shut, 1 open)")
     axes[-1].set_xticks(range(len(trace.tokens)), trace.tokens, rotation=60, ha="right")
     axes[-1].set_xlabel("token (read left to right)")
@@ -864,11 +907,27 @@ def demo_widget(clf: TextClassifier, value: str = "") -> TextDemo:
 # Exercise checkers -----------------------------------------------------------------------
 
 
+def _described(value: object) -> str:
+    """``value`` on one short line, for a checker's message."""
+    if value is None:
+        return "None (is the function written yet?)"
+    if isinstance(value, Tensor):
+        return f"a tensor of shape {tuple(value.shape)}: {value.tolist()}"[:200]
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_described(v) for v in value) + ")"
+    return " ".join(repr(value).split())[:200]
+
+
 def check_vocabulary(fn) -> bool:
     """Exercise checker: does ``fn(token_lists, min_freq)`` list the vocabulary's tokens?
 
     Expected: ``['<pad>', '<unk>']`` then every token seen at least ``min_freq`` times, most
-    frequent first, ties in alphabetical order (as :meth:`Vocabulary.build`).
+    frequent first, ties in alphabetical order (as :meth:`Vocabulary.build`). Prints one line,
+    ``Correct: ...`` or ``Not yet: ...``, and never raises for a wrong answer.
+
+    >>> check_vocabulary(lambda token_lists, min_freq: 1 / 0)
+    Not yet: your function raised ZeroDivisionError: division by zero
+    False
     """
     require_callable(fn, "(token_lists, min_freq) -> list of tokens")
     cases = [
@@ -878,38 +937,53 @@ def check_vocabulary(fn) -> bool:
     ]
     for token_lists, min_freq in cases:
         expected = Vocabulary.build(token_lists, min_freq).tokens
-        got = fn(token_lists, min_freq)
-        if list(got) != expected:
-            print(
-                f"Not yet: for {token_lists} with min_freq={min_freq} expected {expected}, "
-                f"got {got!r}."
-            )
+        ok, got = call_reader(fn, [list(tokens) for tokens in token_lists], min_freq)
+        if not ok:
             return False
-    print("Correct: <pad>, <unk>, then frequent tokens, most frequent first.")
-    return True
+        try:
+            same = list(got) == expected
+        except TypeError:  # not a sequence at all
+            same = False
+        if not same:
+            return report(
+                False,
+                "",
+                f"for {token_lists} with min_freq={min_freq} expected {expected}, "
+                f"got {_described(got)}.",
+            )
+    return report(True, "<pad>, <unk>, then frequent tokens, most frequent first.", "")
 
 
 def check_pad_batch(fn) -> bool:
-    """Exercise checker: does ``fn(id_lists)`` return ``(tokens, lengths)`` as :func:`pad_batch`?"""
+    """Exercise checker: does ``fn(id_lists)`` return ``(tokens, lengths)`` as :func:`pad_batch`?
+
+    Prints one line, ``Correct: ...`` or ``Not yet: ...``, and never raises for a wrong answer.
+
+    >>> check_pad_batch(lambda id_lists: 1 / 0)
+    Not yet: your function raised ZeroDivisionError: division by zero
+    False
+    """
     require_callable(fn, "id_lists -> (tokens, lengths)")
     for id_lists in ([[5, 6, 7], [8], [9, 10]], [[4]], [[3, 3], [2, 7, 9, 11]]):
         expected = pad_batch(id_lists)
-        got = fn(id_lists)
+        ok, got = call_reader(fn, [list(ids) for ids in id_lists])
+        if not ok:
+            return False
         try:
-            same = all(
+            same = len(got) == 2 and all(
                 torch.equal(torch.as_tensor(g).long(), e)
                 for g, e in zip(got, expected, strict=True)
             )
-        except (TypeError, ValueError, RuntimeError):
+        except (TypeError, ValueError, RuntimeError):  # not a pair of tensors
             same = False
         if not same:
-            print(
-                f"Not yet: for {id_lists} expected tokens {expected[0].tolist()} and lengths "
-                f"{expected[1].tolist()}, got {got!r}."
+            return report(
+                False,
+                "",
+                f"for {id_lists} expected tokens {expected[0].tolist()} and lengths "
+                f"{expected[1].tolist()}, got {_described(got)}.",
             )
-            return False
-    print("Correct: right-padded with 0 to the longest length, with the true lengths.")
-    return True
+    return report(True, "right-padded with 0 to the longest length, with the true lengths.", "")
 
 
 def last_real_output(outputs: Tensor, lengths: Tensor) -> Tensor:
@@ -926,24 +1000,33 @@ def last_real_output(outputs: Tensor, lengths: Tensor) -> Tensor:
 
 
 def check_last_real_output(fn) -> bool:
-    """Exercise checker: does ``fn(outputs, lengths)`` pick each row's last real output?"""
+    """Exercise checker: does ``fn(outputs, lengths)`` pick each row's last real output?
+
+    Prints one line, ``Correct: ...`` or ``Not yet: ...``, and never raises for a wrong answer.
+
+    >>> check_last_real_output(lambda outputs, lengths: None)
+    Not yet: expected a tensor of shape (3, 2), got NoneType
+    False
+    """
     require_callable(fn, "(outputs, lengths) -> (batch, hidden)")
     generator = torch.Generator().manual_seed(0)
     for batch, time, hidden in ((3, 5, 2), (4, 7, 3), (1, 1, 4)):
         outputs = torch.randn(batch, time, hidden, generator=generator)
         lengths = torch.randint(1, time + 1, (batch,), generator=generator)
         expected = last_real_output(outputs, lengths)
-        got = fn(outputs, lengths)
-        if not (
-            isinstance(got, Tensor) and got.shape == expected.shape and torch.equal(got, expected)
-        ):
-            print(
-                f"Not yet: with lengths {lengths.tolist()} expected the rows at steps "
-                f"{(lengths - 1).tolist()}, shape {tuple(expected.shape)}; got {got!r}."
-            )
+        ok, got = call_reader(fn, outputs.clone(), lengths.clone())
+        if not ok:
             return False
-    print("Correct: outputs[arange(batch), lengths - 1], one row per text.")
-    return True
+        if problem := wrong_shape(got, expected):
+            return report(False, "", problem)
+        if not torch.equal(got, expected):
+            return report(
+                False,
+                "",
+                f"with lengths {lengths.tolist()} expected the rows at steps "
+                f"{(lengths - 1).tolist()}; your rows differ.",
+            )
+    return report(True, "outputs[arange(batch), lengths - 1], one row per text.", "")
 
 
 __all__ = [
@@ -967,6 +1050,7 @@ __all__ = [
     "distinctive_words",
     "encode",
     "fit_text_classifier",
+    "forward_vote",
     "gate_trace",
     "last_real_output",
     "load_text_classifier",

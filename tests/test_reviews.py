@@ -96,3 +96,15 @@ def test_read_reviews_from_a_given_file(tmp_path):
     found = read_reviews(path)
     assert [(r.text, r.label) for r in found] == [("Lovely, moving.", "fresh")]
     assert reviews.normalize("It\u2019s") == "it's"
+
+
+def test_table_has_a_row_per_split(splits):
+    table = splits.table()
+    assert [row[0] for row in table.cells] == ["train", "val", "test"]
+    assert table.headers[:4] == ["split", "reviews", "% fresh", "% rotten"]
+    assert [int(row[1]) for row in table.cells] == [
+        len(splits.train_texts),
+        len(splits.val_texts),
+        len(splits.test_texts),
+    ]
+    assert "| train |" in table._repr_markdown_()

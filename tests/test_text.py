@@ -18,6 +18,7 @@ from lstmbook.text import (
     encode,
     fit_bag_of_words,
     fit_text_classifier,
+    forward_vote,
     gate_trace,
     last_real_output,
     load_text_classifier,
@@ -358,3 +359,59 @@ def test_checkers_accept_the_reference_and_reject_wrong_answers(capsys):
     for checker in (check_vocabulary, check_pad_batch, check_last_real_output):
         with pytest.raises(TypeError, match="expected a function"):
             checker("not a function")
+
+
+@pytest.mark.parametrize(
+    "stub",
+    [
+        lambda *args: None,  # the chapter's stub: a body of `...`
+        lambda *args: 1 / 0,  # the reader's code raises
+        lambda *args: 5,  # not a list, a tuple or a tensor
+        lambda *args: (torch.zeros(2, 2),),  # a tuple of the wrong length
+        lambda *args: [[1, 2]],
+    ],
+)
+@pytest.mark.parametrize("checker", [check_vocabulary, check_pad_batch, check_last_real_output])
+def test_checkers_given_a_stub_print_one_line_and_return_false(checker, stub, capsys):
+    assert checker(stub) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Not yet: ")
+
+
+def test_forget_bias_option_sets_every_direction_and_keeps_the_default():
+    torch.manual_seed(0)
+    default = LSTMTextClassifier(10, 2, embedding_dim=4, hidden_size=3)
+    torch.manual_seed(0)
+    same = LSTMTextClassifier(10, 2, embedding_dim=4, hidden_size=3, forget_bias=None)
+    torch.manual_seed(0)
+    biased = LSTMTextClassifier(10, 2, embedding_dim=4, hidden_size=3, forget_bias=1.0)
+    for name, value in default.lstm.named_parameters():
+        assert torch.equal(value, dict(same.lstm.named_parameters())[name])
+    for suffix in ("l0", "l0_reverse"):
+        total = getattr(biased.lstm, f"bias_ih_{suffix}") + getattr(
+            biased.lstm, f"bias_hh_{suffix}"
+        )
+        assert torch.equal(total[3:6], torch.ones(3))
+        assert not torch.equal(getattr(default.lstm, f"bias_ih_{suffix}")[3:6], torch.ones(3))
+    assert TextConfig().forget_bias is None
+
+
+def test_forward_vote_is_the_forward_part_of_the_logit_margin():
+    torch.manual_seed(0)
+    model = LSTMTextClassifier(12, 2, embedding_dim=4, hidden_size=3, bidirectional=False).eval()
+    id_lists = [[2, 3, 4, 5], [6], [7, 8]]
+    tokens, lengths = pad_batch(id_lists)
+    with torch.no_grad():
+        logits = model(tokens, lengths)
+    bias = model.head.bias[1] - model.head.bias[0]
+    margin = (logits[:, 1] - logits[:, 0] - bias).detach().numpy()
+    np.testing.assert_allclose(forward_vote(model, id_lists), margin, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        forward_vote(model, id_lists, positive=0), -margin, rtol=1e-5, atol=1e-6
+    )
+    # The forward vote of a bidirectional model ignores the backward direction.
+    bi = LSTMTextClassifier(12, 2, embedding_dim=4, hidden_size=3).eval()
+    before = forward_vote(bi, id_lists)
+    with torch.no_grad():
+        bi.lstm.weight_ih_l0_reverse.add_(1.0)
+    np.testing.assert_array_equal(forward_vote(bi, id_lists), before)
