@@ -14,9 +14,13 @@ Not yet: your function raised ZeroDivisionError: division by zero
 'expected a tensor of shape (2, 3), got NoneType'
 """
 
-from collections.abc import Callable
+from __future__ import annotations
 
-from torch import Tensor
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # torch loads only where a tensor is checked: the NumPy chapters need none
+    from torch import Tensor
 
 
 def require_callable(fn: object, signature: str = "") -> None:
@@ -47,6 +51,8 @@ def call_reader(fn: Callable, *args: object) -> tuple[bool, object]:
 
 def wrong_shape(got: object, expected: Tensor) -> str | None:
     """What is wrong when ``got`` is not a tensor of ``expected``'s shape, else None."""
+    from torch import Tensor
+
     if isinstance(got, Tensor) and got.shape == expected.shape:
         return None
     shape = tuple(got.shape) if isinstance(got, Tensor) else type(got).__name__

@@ -10,7 +10,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.patches import Arc, Circle, FancyBboxPatch
 
-from lstmbook.widgets import GATE_COLORS
+from lstmbook.style import GATE_COLORS
 
 BACKGROUND = "#f4f4f4"  # the cell's box
 CELL_STATE_Y = 5.0  # height of the cell-state line (the "conveyor belt")

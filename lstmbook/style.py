@@ -11,6 +11,9 @@ import matplotlib as mpl
 WIDTH = 6.8  # inches at 100 dpi: the column of the book's theme is about 688 px wide
 HEIGHT = 3.2
 
+#: One colour per gate, the same in every figure, diagram and explorer.
+GATE_COLORS = {"i": "tab:green", "f": "tab:blue", "g": "tab:purple", "o": "tab:orange"}
+
 RC = {
     "figure.figsize": (WIDTH, HEIGHT),
     "figure.dpi": 100,

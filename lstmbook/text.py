@@ -41,7 +41,6 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -859,51 +858,6 @@ def plot_gates(trace: GateTrace, gates: Sequence[str] = ("f", "i"), units: int =
     return figure
 
 
-# The live demo ---------------------------------------------------------------------------
-
-
-class TextDemo:
-    """A text box: type a sentence and the label below shows the prediction as you type.
-
-    ``text`` is the ``ipywidgets.Text``, ``output`` the ``ipywidgets.HTML`` it updates, and
-    ``widget`` what a notebook displays.
-    """
-
-    def __init__(self, clf: TextClassifier, value: str = ""):
-        self.clf = clf
-        self.text = widgets.Text(
-            value=value,
-            placeholder="Type a sentence about a film",
-            description="Review:",
-            layout={"width": "560px"},
-        )
-        self.output = widgets.HTML()
-        self.widget = widgets.VBox([self.text, self.output])
-        self.text.observe(self.update, names="value")
-        self.update()
-
-    def update(self, change: dict | None = None) -> None:
-        text = self.text.value
-        if not text.strip():
-            self.output.value = "<i>Type a sentence above.</i>"
-            return
-        proba = self.clf.predict_proba([text])[0]
-        best = int(proba.argmax())
-        unknown = sum(t not in self.clf.vocab for t in tokenize(text))
-        note = f"; {unknown} unknown token{'s' * (unknown != 1)}" if unknown else ""
-        self.output.value = (
-            f"Prediction: <b>{self.clf.classes_[best]}</b> (probability {proba[best]:.2f}{note})"
-        )
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
-def demo_widget(clf: TextClassifier, value: str = "") -> TextDemo:
-    """A live demo of ``clf`` (needs a running kernel: Jupyter or Binder)."""
-    return TextDemo(clf, value)
-
-
 # Exercise checkers -----------------------------------------------------------------------
 
 
@@ -1036,7 +990,6 @@ __all__ = [
     "LSTMTextClassifier",
     "TextClassifier",
     "TextConfig",
-    "TextDemo",
     "BagOfWords",
     "LengthBatches",
     "fit_bag_of_words",
@@ -1046,7 +999,6 @@ __all__ = [
     "check_pad_batch",
     "check_vocabulary",
     "confusion_matrix",
-    "demo_widget",
     "distinctive_words",
     "encode",
     "fit_text_classifier",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import ipywidgets as widgets
 import matplotlib as mpl
@@ -32,6 +32,10 @@ from matplotlib.figure import Figure
 
 from lstmbook import style
 from lstmbook.gates import OneUnitCell, cell_step, gate, half_life, memory_trace
+from lstmbook.style import GATE_COLORS
+
+if TYPE_CHECKING:
+    from lstmbook.text import TextClassifier
 
 Mode = Literal["live", "kernel_less"]
 FIGSIZE = (5.6, 3.0)  # inches at DPI: narrower than the 688-px column, light as a frame
@@ -39,7 +43,6 @@ DPI = 100
 
 SLIDER_LAYOUT = {"width": "460px"}
 SLIDER_STYLE = {"description_width": "120px"}
-GATE_COLORS = {"i": "tab:green", "f": "tab:blue", "g": "tab:purple", "o": "tab:orange"}
 
 
 @dataclass(frozen=True)
@@ -414,3 +417,48 @@ __all__ = [
     "kernel_less_explorer",
     "memory_explorer",
 ]
+
+
+class TextDemo:
+    """Chapter 5's live demo: type a sentence, and the label below shows what ``clf`` (a
+    ``lstmbook.text.TextClassifier``) predicts, as you type.
+
+    ``text`` is the ``ipywidgets.Text``, ``output`` the ``ipywidgets.HTML`` it updates, and
+    ``widget`` what a notebook displays.
+    """
+
+    def __init__(self, clf: TextClassifier, value: str = ""):
+        self.clf = clf
+        self.text = widgets.Text(
+            value=value,
+            placeholder="Type a sentence about a film",
+            description="Review:",
+            layout={"width": "560px"},
+        )
+        self.output = widgets.HTML()
+        self.widget = widgets.VBox([self.text, self.output])
+        self.text.observe(self.update, names="value")
+        self.update()
+
+    def update(self, change: dict | None = None) -> None:
+        text = self.text.value
+        if not text.strip():
+            self.output.value = "<i>Type a sentence above.</i>"
+            return
+        proba = self.clf.predict_proba([text])[0]
+        best = int(proba.argmax())
+        from lstmbook.text import tokenize  # torch loads only once a classifier is shown
+
+        unknown = sum(t not in self.clf.vocab for t in tokenize(text))
+        note = f"; {unknown} unknown token{'s' * (unknown != 1)}" if unknown else ""
+        self.output.value = (
+            f"Prediction: <b>{self.clf.classes_[best]}</b> (probability {proba[best]:.2f}{note})"
+        )
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def demo_widget(clf: TextClassifier, value: str = "") -> TextDemo:
+    """A live demo of ``clf`` (needs a running kernel: Jupyter or Binder)."""
+    return TextDemo(clf, value)

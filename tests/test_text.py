@@ -14,7 +14,6 @@ from lstmbook.text import (
     check_last_real_output,
     check_pad_batch,
     check_vocabulary,
-    demo_widget,
     encode,
     fit_bag_of_words,
     fit_text_classifier,
@@ -26,6 +25,7 @@ from lstmbook.text import (
     plot_gates,
     tokenize,
 )
+from lstmbook.widgets import demo_widget
 
 SMALL = {"embedding_dim": 8, "hidden_size": 8, "lr": 0.02, "min_freq": 1}
 

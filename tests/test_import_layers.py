@@ -1,0 +1,29 @@
+"""The package's layers: the NumPy chapters load neither torch nor ipywidgets, and only
+``lstmbook.widgets`` loads ipywidgets. Each import runs in a fresh interpreter, so what one
+test loads cannot hide what another needs."""
+
+import subprocess
+import sys
+
+import pytest
+
+NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
+TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
+TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
+
+
+def loaded(module: str) -> set[str]:
+    code = f"import sys, lstmbook.{module}; print(*sorted(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return {name.split(".")[0] for name in result.stdout.split()}
+
+
+@pytest.mark.parametrize("module", NUMPY_ONLY)
+def test_numpy_modules_load_neither_torch_nor_ipywidgets(module):
+    assert not {"torch", "ipywidgets"} & loaded(module)
+
+
+@pytest.mark.parametrize("module", TORCH_SIDE)
+def test_only_the_widgets_module_loads_ipywidgets(module):
+    assert "ipywidgets" not in loaded(module)
