@@ -759,8 +759,9 @@ def fit_tbptt(
         raise ValueError(
             f"expected X (B, N, I) and y (B, N), got {tuple(X.shape)}, {tuple(y.shape)}"
         )
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be an int >= 1, got {chunk!r}")
+    for name, value in (("chunk", chunk), ("epochs", epochs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     torch.manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = TBPTTHistory()

@@ -314,6 +314,8 @@ def test_fit_tbptt_rejects_bad_arguments():
         fit_tbptt(Tagger(1, 2), (X, y), (X, y), chunk=0)
     with pytest.raises(ValueError, match=r"\(B, N\)"):
         fit_tbptt(Tagger(1, 2), (X, y[:, :5]), (X, y), chunk=3)
+    with pytest.raises(ValueError, match="epochs must be an int >= 1, got 0"):
+        fit_tbptt(Tagger(1, 2), (X, y), (X, y), chunk=3, epochs=0)
 
 
 # Exercise checkers ------------------------------------------------------------------------------
