@@ -168,40 +168,48 @@ def _close(got: object, expected: ArrayLike) -> bool:
         return False
 
 
+def _agrees(fn: Callable, cases: list[tuple[tuple, object, str]]) -> bool:
+    """Call ``fn(*args)`` for each ``(args, expected, situation)`` case, in order.
+
+    At the first call that raises or differs from ``expected``, print one ``Not yet`` line
+    (``situation``, then what ``fn`` gave) and return False; True when every case agrees.
+    """
+    for args, expected, situation in cases:
+        ok, got = call_reader(fn, *args)
+        if not ok:
+            return False
+        if not _close(got, expected):
+            return report(False, "", f"{situation}; you gave {got!r}.")
+    return True
+
+
 def check_forget_half_life(fn: Callable[[float], float]) -> bool:
     """Exercise checker: does ``fn(f)`` return the half-life of a memory with forget gate ``f``?
 
     Prints what it found and returns True when ``fn`` agrees with :func:`half_life` to 1e-6
     on a range of gate values.
     """
-    for f in (0.3, 0.5, 0.8, 0.9, 0.99, 0.999):
-        expected = float(half_life(f))
-        ok, got = call_reader(fn, f)
-        if not ok:
-            return False
-        if not _close(got, expected):
-            wrong = f"for f = {f} the half-life is {expected:.4g} steps, you gave {got!r}."
-            return report(False, "", wrong)
-    return report(True, "memory halves after ln 0.5 / ln f steps.", "")
+    cases = [
+        ((f,), float(half_life(f)), f"for f = {f} the half-life is {half_life(f):.4g} steps")
+        for f in (0.3, 0.5, 0.8, 0.9, 0.99, 0.999)
+    ]
+    return _agrees(fn, cases) and report(True, "memory halves after ln 0.5 / ln f steps.", "")
 
 
 def check_cell_step(fn: Callable[[float, float, float, OneUnitCell], tuple[float, float]]) -> bool:
     """Exercise checker: does ``fn(x, h_prev, c_prev, cell)`` return ``(c_t, h_t)`` of one step?"""
     rng = np.random.default_rng(0)
+    cases = []
     for _ in range(5):
         cell = OneUnitCell(*(tuple(rng.normal(size=4).round(2)) for _ in range(3)))
         x, h_prev, c_prev = rng.normal(size=3).round(2)
-        expected = cell_step(x, h_prev, c_prev, cell)
-        ok, got = call_reader(fn, x, h_prev, c_prev, cell)
-        if not ok:
-            return False
-        if not _close(got, (expected.c, expected.h)):
-            wrong = (
-                f"for x={x}, h_prev={h_prev}, c_prev={c_prev} and {cell}, "
-                f"(c_t, h_t) = ({expected.c:.4f}, {expected.h:.4f}); you gave {got!r}."
-            )
-            return report(False, "", wrong)
-    return report(True, "c_t = f*c_prev + i*g and h_t = o*tanh(c_t).", "")
+        step = cell_step(x, h_prev, c_prev, cell)
+        situation = (
+            f"for x={x}, h_prev={h_prev}, c_prev={c_prev} and {cell}, "
+            f"(c_t, h_t) = ({step.c:.4f}, {step.h:.4f})"
+        )
+        cases.append(((x, h_prev, c_prev, cell), (step.c, step.h), situation))
+    return _agrees(fn, cases) and report(True, "c_t = f*c_prev + i*g and h_t = o*tanh(c_t).", "")
 
 
 def check_memory_design(forget_for: Callable[[int], float], hold: tuple[float, float]) -> bool:
@@ -214,14 +222,12 @@ def check_memory_design(forget_for: Callable[[int], float], hold: tuple[float, f
     with ``i = 0`` (nothing written) keeps 1. (From ``c = 0``, or with a candidate of +1, a
     wrong pair such as ``(0.5, 0.5)`` would look right.)
     """
-    for n in (1, 7, 100, 1000):
-        expected = 0.5 ** (1 / n)
-        ok, got = call_reader(forget_for, n)
-        if not ok:
-            return False
-        if not _close(got, expected):
-            wrong = f"a half-life of {n} steps needs f = {expected:.5f}; you gave {got!r}."
-            return report(False, "", wrong)
+    cases = [
+        ((n,), 0.5 ** (1 / n), f"a half-life of {n} steps needs f = {0.5 ** (1 / n):.5f}")
+        for n in (1, 7, 100, 1000)
+    ]
+    if not _agrees(forget_for, cases):
+        return False
     try:
         f, i = (float(v) for v in hold)
     except (TypeError, ValueError):
