@@ -5,7 +5,7 @@ a Wilson interval, and two of them are compared with Fisher's exact test. Two cl
 scored on the same test set are compared with McNemar's exact test on the items where they
 disagree. Only the standard library is used.
 
->>> low, high = wilson_interval(7, 10); f"{low:.2f} to {high:.2f}"
+>>> interval_text(7, 10)
 '0.40 to 0.89'
 >>> round(fisher_exact(3, 3, 0, 3), 3)
 0.1
@@ -74,7 +74,12 @@ def mcnemar(only_a: int, only_b: int) -> float:
     return min(1.0, 2 * tail)
 
 
+def interval_text(k: int, n: int) -> str:
+    """The Wilson interval of ``k / n`` as the book writes it: ``"0.40 to 0.89"``."""
+    low, high = wilson_interval(k, n)
+    return f"{low:.2f} to {high:.2f}"
+
+
 def learned_summary(k: int, n: int) -> str:
     """``"learned on k of n seeds (95% interval 0.40 to 0.89)"``."""
-    low, high = wilson_interval(k, n)
-    return f"learned on {k} of {n} seeds (95% interval {low:.2f} to {high:.2f})"
+    return f"learned on {k} of {n} seeds (95% interval {interval_text(k, n)})"

@@ -38,7 +38,7 @@ from lstmbook.cells import CellSequenceModel, GatedCell
 from lstmbook.data import ADDING_TOLERANCE, adding_problem, first_last_task, split
 from lstmbook.models import SequenceModel, count_parameters, init_forget_bias
 from lstmbook.progress import bar as progress_bar
-from lstmbook.stats import fisher_exact, wilson_interval
+from lstmbook.stats import fisher_exact, interval_text, wilson_interval
 from lstmbook.tables import Table
 from lstmbook.train import accuracy, evaluate, fit, within
 
@@ -348,11 +348,6 @@ def _run(task: Task, name: str, build: Builder, seed: int, budget: Budget) -> Ru
 Learned = Callable[[Run], bool]
 
 
-def _interval(k: int, n: int) -> str:
-    low, high = wilson_interval(k, n)
-    return f"{low:.2f} to {high:.2f}"
-
-
 @dataclass(frozen=True)
 class Summary:
     """One model's runs on one task: how many learned, and the medians over the seeds."""
@@ -444,7 +439,7 @@ def results_table(
             s.model,
             s.params,
             f"{s.learned} of {s.runs}",
-            _interval(s.learned, s.runs),
+            interval_text(s.learned, s.runs),
             value,
         ]
         if reference is not None:
