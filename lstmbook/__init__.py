@@ -16,6 +16,7 @@ One module per idea, in the order the chapters use them:
 - ``layernorm``, ``practice``: a layer-normalised cell and the ablations of training practice
   (chapter 6)
 - ``checking``: what the exercise checkers share
+- ``validate``: the checks every public entry point makes of its arguments (named errors)
 - ``stats``: Wilson intervals, Fisher's and McNemar's exact tests, for results over seeds
 - ``tables``, ``style``, ``listing``, ``progress``: how results look in the book (tables, the
   one figure style and gate colours, code listings without docstrings, progress bars that are
