@@ -10,6 +10,8 @@ import pytest
 NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
 TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
 TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
+# chapter 8: NumPy at import; torch, statsmodels and pandas only inside the calls that need them
+NUMPY_ONLY += ["forecast", "series"]
 
 
 def loaded(module: str) -> set[str]:
