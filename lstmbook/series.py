@@ -78,7 +78,7 @@ def electricity() -> Series:
     return Series(
         name="electricity",
         values=frame["Demand"].to_numpy(np.float64),
-        period="half an hour",
+        period="half-hour",
         season=336,
         covariates={
             "temperature": frame["Temperature"].to_numpy(np.float64),
@@ -114,7 +114,7 @@ def co2() -> Series:
     return Series(
         name="co2",
         values=monthly,
-        period="a month",
+        period="month",
         season=12,
         start=first,
         source="Keeling and Whorf (2004), the weekly file statsmodels 0.15.0 ships",
