@@ -236,22 +236,26 @@ def _ets(y: np.ndarray, horizon: int, season: int, history: int | None, damped: 
 # The LSTM
 
 
-def _features(y, cov, origin, window, horizon, season, lags, mean, std, cmean, cstd):
+def _features(y, cov, origin, window, horizon, season, lags, scaling):
     """One example's inputs: ``window`` past steps then ``horizon`` future steps, each with
     [value (0 in the future), seasonal reference, references at the extra ``lags``, covariates,
     sin, cos of the phase, is-future]. Also the scaled reference of the future steps (added
-    back to the model's correction)."""
+    back to the model's correction). ``scaling``: the training part's (mean, std) of the
+    series and of the covariates."""
+    mean, std, cmean, cstd = scaling
     steps = np.arange(origin + 1 - window, origin + 1 + horizon)
     past = steps <= origin
-    ref = (seasonal_reference(y, origin, steps, season) - mean) / std
+
+    def reference(lag):  # the seasonal-naive value, scaled
+        return (seasonal_reference(y, origin, steps, lag) - mean) / std
+
     value = np.where(past, (y[np.minimum(steps, origin)] - mean) / std, 0.0)
-    phase = 2 * np.pi * (steps % season) / season
-    columns = [value, ref]
-    columns += [(seasonal_reference(y, origin, steps, lag) - mean) / std for lag in lags]
+    columns = [value, reference(season)] + [reference(lag) for lag in lags]
     if cov is not None:
         columns += list(((cov[steps] - cmean) / cstd).T)
+    phase = 2 * np.pi * (steps % season) / season
     columns += [np.sin(phase), np.cos(phase), (~past).astype(np.float64)]
-    return np.column_stack(columns), ref[window:]
+    return np.column_stack(columns), columns[1][window:]
 
 
 def _network(n_features: int, hidden: int, window: int, horizon: int, strategy: str):
@@ -335,8 +339,10 @@ def _lstm(y, cov, horizon, season, first, seed, progress, n_total, **options):
         else 1.0
     )
 
+    scaling = (mean, std, cmean, cstd)
+
     def example(o):
-        x, ref = _features(y, cov, o, window, horizon, season, lags, mean, std, cmean, cstd)
+        x, ref = _features(y, cov, o, window, horizon, season, lags, scaling)
         if strategy == "recursive":  # the truth in the value column, for teacher forcing
             target_steps = slice(o + 1, o + 1 + horizon)
             x = x.copy()
@@ -395,7 +401,7 @@ def _lstm(y, cov, horizon, season, first, seed, progress, n_total, **options):
         )
 
     def forecast(o: int) -> np.ndarray:
-        x, ref = _features(y, cov, o, window, horizon, season, lags, mean, std, cmean, cstd)
+        x, ref = _features(y, cov, o, window, horizon, season, lags, scaling)
         with threads(options["threads"]):
             correction = predict(model, torch.tensor(x[None], dtype=torch.float32))[0].numpy()
         return (ref + correction.astype(np.float64)) * std + mean
