@@ -221,9 +221,13 @@ class CharLM:
         for b, (begin, stop) in enumerate(zip(begins, stops, strict=True)):
             batch[b, : stop - begin + 1] = ids[begin : stop + 1]  # the row's inputs and targets
         self.net.eval()
-        logits, _ = self.net(batch[:, :-1])
-        logp = torch.log_softmax(logits.double(), dim=-1)
-        picked = logp.gather(-1, batch[:, 1:, None])[..., 0] * LOG2E
+        picked, state = [], None
+        for at in range(0, batch.shape[1] - 1, 512):  # in pieces of time: little memory
+            ids_in, target = batch[:, at : at + 512], batch[:, at + 1 : at + 513]
+            logits, state = self.net(ids_in[:, : target.shape[1]], state)
+            chosen = logits.gather(-1, target[..., None])[..., 0] - logits.logsumexp(-1)
+            picked.append(chosen.double() * LOG2E)
+        picked = torch.cat(picked, dim=1)
         pieces = [
             picked[b, start - begin : stop - begin]
             for b, (start, begin, stop) in enumerate(zip(starts, begins, stops, strict=True))
