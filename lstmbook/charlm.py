@@ -17,8 +17,8 @@ character that could come next. It is scored in *bits per character*: the mean o
 - :func:`text_features` and :func:`unit_correlations`: simple features of a text (inside a
   speaker's name, inside a stage direction, position in the line, just after a line break) and
   how well each unit's cell state follows each of them.
-- ``python -m lstmbook.charlm``: trains the chapter's longer model on the Shakespeare split and
-  writes its checkpoint and log (see :func:`main`).
+- ``python -m lstmbook.charlm``: trains a longer model on the Shakespeare split and writes its
+  checkpoint and log (see :func:`main`; the chapter does not use one yet).
 
 >>> text = "to be or not to be, that is the question. " * 40
 >>> lm = fit_char_lm(text, steps=30, hidden_size=16, seq_len=20, batch_size=4, lr=0.02)
@@ -507,7 +507,8 @@ class KneserNey:
         ids, v = encode(text, self.vocab), len(self.vocab)
         positions = np.arange(1, len(ids))
         p = np.full(len(positions), 1.0 / v)
-        for k, (codes, counts, contexts, totals, types, d) in enumerate(self.tables, start=1):
+        for k, table in enumerate(self.tables, start=1):
+            codes, counts, contexts, totals, types, d = table
             ok = positions >= k - 1  # the context of k - 1 characters exists
             t = positions[ok]
             gram = np.zeros(len(t), dtype=np.int64)

@@ -8,43 +8,34 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.page_check import CHROMIUM, CHROMIUM_FLAGS
+from tests.page_check import CHROMIUM, open_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.build
 
-if CHROMIUM is None:
-    reason = "Chromium is not installed (Debian: apt-get install chromium)"
+if CHROMIUM is None:  # as in tests/test_browser.py
     if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+        pytest.fail("Chromium is not installed", pytrace=False)
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-# For each explorer (a VBox with a slider): the text of the frames a reader can see.
+# For each explorer (a VBox with a slider): the HTML of the frames a reader can see (the unit
+# frames hold one passage, so only their colours differ).
 VISIBLE_TEXT = """() => Array.from(document.querySelectorAll('.widget-vbox'))
     .filter(box => box.querySelector('.widget-slider'))
     .map(box => Array.from(box.querySelectorAll('.widget-html'))
-        .filter(el => el.offsetParent !== null).map(el => el.innerText))"""
+        .filter(el => el.offsetParent !== null).map(el => el.innerHTML))"""
 TEXT_CHANGED = f"""([index, before]) =>
     JSON.stringify(({VISIBLE_TEXT})()[index]) !== JSON.stringify(before)"""
 
 
 @pytest.fixture(scope="module")
 def chapter_seven(built_book):
-    requests = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("pageerror", lambda error: requests.append(f"page error: {error}"))
-        page.goto((built_book / "chapters/07_char_language_model.html").as_uri())
+    with open_offline(built_book / "chapters/07_char_language_model.html") as (page, requests):
         page.wait_for_selector(".widget-slider", timeout=60_000)
         page.wait_for_function("document.querySelectorAll('.widget-vbox .widget-html').length")
         yield page, requests
-        browser.close()
 
 
 def test_only_local_files_are_requested(chapter_seven):
