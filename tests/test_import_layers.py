@@ -10,7 +10,7 @@ import pytest
 NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
 NUMPY_ONLY += ["shakespeare"]
 TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
-TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
+TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress", "charlm"]
 
 
 def loaded(module: str) -> set[str]:
