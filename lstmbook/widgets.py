@@ -462,3 +462,89 @@ class TextDemo:
 def demo_widget(clf: TextClassifier, value: str = "") -> TextDemo:
     """A live demo of ``clf`` (needs a running kernel: Jupyter or Binder)."""
     return TextDemo(clf, value)
+
+
+# Chapter 7: samples by temperature, and units by what they track ------------------------------
+
+CHOICE_LAYOUT = {"width": "620px"}
+CHOICE_STYLE = {"description_width": "110px"}
+
+
+def _pre(text: str) -> str:
+    import html
+
+    return (
+        "<pre style='white-space:pre-wrap;font-size:13px;line-height:1.35;margin:0'>"
+        + html.escape(text).replace("$", "&#36;")
+        + "</pre>"
+    )
+
+
+def kernel_less_choice(label: str, frames: Sequence[tuple[str, str]], index: int = 0):
+    """A ``SelectionSlider`` over precomputed HTML ``frames`` (``(option label, html)`` pairs).
+
+    The frames sit in a ``widgets.Stack`` whose ``selected_index`` is ``jslink``-ed to the
+    slider's index, so the static page flips between them in the browser, with no kernel.
+    """
+    from lstmbook import validate
+
+    validate.text("label", label)
+    frames = list(frames)
+    if not frames:
+        raise ValueError("frames must not be empty, got none")
+    index = validate.positive_int("index", index, minimum=0)
+    if index >= len(frames):
+        raise ValueError(f"index must be below the {len(frames)} frames, got {index}")
+    control = widgets.SelectionSlider(
+        options=[(name, k) for k, (name, _) in enumerate(frames)],
+        index=index,
+        description=label,
+        layout=CHOICE_LAYOUT,
+        style=CHOICE_STYLE,
+    )
+    stack = widgets.Stack([widgets.HTML(value=html) for _, html in frames], selected_index=index)
+    widgets.jslink((control, "index"), (stack, "selected_index"))
+    return widgets.VBox([control, stack])
+
+
+def sample_explorer(samples: dict[float, str], start: float = 1.0):
+    """Kernel-less: one precomputed sample per temperature, chosen with a slider."""
+    temperatures = sorted(samples)
+    frames = [(f"{t:g}", _pre(samples[t])) for t in temperatures]
+    index = int(np.argmin(np.abs(np.asarray(temperatures) - start)))
+    return kernel_less_choice("temperature", frames, index)
+
+
+class LiveSampler:
+    """Live (needs a kernel): a temperature slider that draws a new sample from ``lm`` (a
+    ``lstmbook.charlm.CharLM``) whenever it moves."""
+
+    def __init__(self, lm, n_chars: int = 400, prompt: str = "", seed: int = 0):
+        self.lm, self.n_chars, self.prompt, self.seed = lm, n_chars, prompt, seed
+        self.slider = widgets.FloatSlider(
+            value=1.0,
+            min=0.1,
+            max=2.0,
+            step=0.05,
+            description="temperature",
+            layout=CHOICE_LAYOUT,
+            style=CHOICE_STYLE,
+        )
+        self.output = widgets.HTML()
+        self.widget = widgets.VBox([self.slider, self.output])
+        self.slider.observe(self.update, names="value")
+        self.update()
+
+    def update(self, change: dict | None = None) -> None:
+        text = self.lm.sample(
+            self.n_chars, prompt=self.prompt, temperature=self.slider.value, seed=self.seed
+        )
+        self.output.value = _pre(self.prompt + text)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def unit_explorer(frames: Sequence[tuple[str, str]]):
+    """Kernel-less: a passage coloured by one unit at a time (``(label, html)`` per unit)."""
+    return kernel_less_choice("unit", frames, 0)

@@ -180,3 +180,25 @@ def main(html: str) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1]))
+
+
+def open_offline(path: Path):
+    """A context manager: ``path`` opened from file:// in headless Chromium with the network
+    off, in a 1280 x 1000 window; yields ``(page, requests)``, every URL the page asked for
+    (and any script error, as ``"page error: ..."``)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def opened():
+        requests: list[str] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 1000})
+            page = context.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("pageerror", lambda error: requests.append(f"page error: {error}"))
+            page.goto(path.as_uri())
+            yield page, requests
+            browser.close()
+
+    return opened()

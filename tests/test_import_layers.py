@@ -8,10 +8,12 @@ import sys
 import pytest
 
 NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
+NUMPY_ONLY += ["shakespeare"]
 TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
 TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
 # chapter 8: NumPy at import; torch, statsmodels and pandas only inside the calls that need them
 NUMPY_ONLY += ["forecast", "series"]
+TORCH_SIDE += ["charlm"]
 
 
 def loaded(module: str) -> set[str]:
