@@ -11,6 +11,7 @@ NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", 
 NUMPY_ONLY += ["shakespeare"]
 TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
 TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
+TORCH_SIDE += ["modern", "compare_modern"]
 
 
 def loaded(module: str) -> set[str]:
