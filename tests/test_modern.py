@@ -156,17 +156,18 @@ class _Regressor(nn.Module):
 
 
 @pytest.mark.parametrize(
-    "layer, hidden",
-    [(MinLSTM(2, 32), 32), (MinGRU(2, 32), 32), (SLSTM(2, 16), 16), (MLSTM(2, 16, 2), 16)],
+    "make, hidden",
+    [(lambda: MinLSTM(2, 32), 32), (lambda: MinGRU(2, 32), 32), (lambda: SLSTM(2, 16), 16),
+     (lambda: MLSTM(2, 16, 2), 16)],
     ids=["MinLSTM", "MinGRU", "SLSTM", "MLSTM"],
-)
-def test_each_model_learns_the_adding_problem(layer, hidden):
-    X, y = adding_problem(1200, T=12, seed=0)
+)  # fmt: skip
+def test_each_model_learns_the_adding_problem(make, hidden):
+    X, y = adding_problem(900, T=10, seed=0)
     torch.manual_seed(0)
-    model = _Regressor(layer, hidden)
-    history = fit(model, (X[:1000], y[:1000]), (X[1000:], y[1000:]), nn.MSELoss(),
-                  epochs=15, lr=1e-2, batch_size=32, device="cpu")  # fmt: skip
-    assert min(history.val_loss) < ADDING_BASELINE_MSE / 4
+    model = _Regressor(make(), hidden)
+    history = fit(model, (X[:700], y[:700]), (X[700:], y[700:]), nn.MSELoss(),
+                  epochs=10, lr=1e-2, batch_size=32, device="cpu")  # fmt: skip
+    assert min(history.val_loss) < ADDING_BASELINE_MSE / 2  # half the always-0.5 error
 
 
 @pytest.mark.parametrize("cls", [MinLSTM, MinGRU, SLSTM, MLSTM])
