@@ -14,6 +14,7 @@ TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
 # chapter 8: NumPy at import; torch, statsmodels and pandas only inside the calls that need them
 NUMPY_ONLY += ["forecast", "series"]
 TORCH_SIDE += ["charlm"]
+TORCH_SIDE += ["modern", "compare_modern"]
 
 
 def loaded(module: str) -> set[str]:
