@@ -58,7 +58,8 @@ def hidden_mask(
     training = validate.boolean("training", training)
     if not training or p == 0.0:
         return None
-    keep = torch.rand(batch, hidden_size, dtype=like.dtype, device=like.device) >= p
+    shape = (batch, hidden_size)
+    keep = torch.rand(shape, dtype=like.dtype, device=like.device) >= p
     return keep.to(like.dtype) / (1.0 - p)
 
 
