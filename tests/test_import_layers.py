@@ -15,6 +15,8 @@ TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
 NUMPY_ONLY += ["forecast", "series"]
 TORCH_SIDE += ["charlm"]
 TORCH_SIDE += ["modern", "compare_modern"]
+NUMPY_ONLY += ["unrolled"]
+TORCH_SIDE += ["recurrent_dropout"]
 
 
 def loaded(module: str) -> set[str]:
