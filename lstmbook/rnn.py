@@ -15,6 +15,7 @@ first step.
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,17 @@ from lstmbook import validate
 
 HIDDEN = 16
 KINDS = ("rnn", "lstm")
+
+
+@contextmanager
+def _one_thread():
+    """Tiny matrices: a second thread only adds contention (several times slower when busy)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def first_sign_task(n: int, T: int, seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -108,7 +120,11 @@ def gradient_by_distance(model: Classifier, x: Tensor) -> NDArray[np.float64]:
     if not isinstance(model, Classifier):
         raise TypeError(f"model must be a Classifier, got {type(model).__name__}")
     x = validate.tensor("x", x, shape=("batch", "T", 1)).double()
-    model = copy.deepcopy(model).double()
+    with _one_thread():
+        return _gradient_by_distance(copy.deepcopy(model).double(), x)
+
+
+def _gradient_by_distance(model: Classifier, x: Tensor) -> NDArray[np.float64]:
     state, states = None, []
     for t in range(x.shape[1]):
         state = model.step(x[:, t], state)
@@ -179,7 +195,12 @@ def train_first_sign(
     steps = validate.positive_int("steps", steps)
     lr = validate.real("lr", lr, low=0.0, low_open=True)
     models = [untrained(kind, forget_bias=forget_bias, seed=s) for s in range(seeds)]
-    params = _stacked(models)
+    with _one_thread():
+        return _train(kind, T, models, steps, batch, lr)
+
+
+def _train(kind, T, models, steps, batch, lr) -> list[Trained]:
+    seeds, params = len(models), _stacked(models)
     optimizer = torch.optim.Adam(params, lr=lr)
     for step in range(steps):
         x, y = first_sign_task(batch, T, seed=1 + step)
