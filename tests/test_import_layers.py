@@ -15,8 +15,10 @@ TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
 NUMPY_ONLY += ["forecast", "series"]
 TORCH_SIDE += ["charlm"]
 TORCH_SIDE += ["modern", "compare_modern"]
-NUMPY_ONLY += ["unrolled"]
+NUMPY_ONLY += ["layouts"]
 TORCH_SIDE += ["recurrent_dropout"]
+NUMPY_ONLY += ["readable_lstm", "unrolled"]
+TORCH_SIDE += ["rnn"]
 
 
 def loaded(module: str) -> set[str]:
