@@ -67,7 +67,9 @@ def init_recurrent(rnn: nn.RNN, init: str) -> nn.RNN:
     return rnn
 
 
-def rnn_model(input_size: int, hidden_size: int, output_size: int, init: str = "default") -> SequenceModel:
+def rnn_model(
+    input_size: int, hidden_size: int, output_size: int, init: str = "default"
+) -> SequenceModel:
     """A :class:`lstmbook.models.SequenceModel` around a one-layer plain RNN initialised with
     ``init`` (see :data:`INITS`): tanh units, or ReLU units for ``"identity"``."""
     input_size = validate.positive_int("input_size", input_size)

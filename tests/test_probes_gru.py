@@ -1,7 +1,8 @@
 import pytest
 import torch
-from lstmbook.probes_gru import input_sensitivity, per_step_retention
 from torch import nn
+
+from lstmbook.probes_gru import input_sensitivity, per_step_retention
 
 
 def test_sensitivity_matches_the_jacobian():

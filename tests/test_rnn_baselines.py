@@ -1,7 +1,8 @@
 import pytest
 import torch
-from lstmbook.rnn_baselines import INITS, init_recurrent, rnn_model, spectral_radius
 from torch import nn
+
+from lstmbook.rnn_baselines import INITS, init_recurrent, rnn_model, spectral_radius
 
 
 def test_orthogonal_recurrent_matrix_has_unit_singular_values():

@@ -1,0 +1,25 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from lstmbook.unrolled import _texts, bidirectional_picture  # noqa: E402
+
+
+def test_rows_of_h_n_and_steps_are_labelled():
+    texts = _texts(bidirectional_picture(T=3))
+    assert sorted(t for t in texts if t.startswith("h_n[") and len(t) == 6) == [
+        "h_n[0]",
+        "h_n[1]",
+        "h_n[2]",
+        "h_n[3]",
+    ]
+    assert texts.count("step 1") == 4 and texts.count("step 3") == 4
+    assert "output[:, 2]" in texts
+
+
+@pytest.mark.parametrize("T", [1, 9, 2.5])
+def test_refuses_sizes_that_do_not_fit(T):
+    with pytest.raises((ValueError, TypeError), match="T must be an int"):
+        bidirectional_picture(T=T)
