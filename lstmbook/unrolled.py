@@ -1,4 +1,11 @@
-"""Recurrent networks unrolled in time, drawn with matplotlib.
+"""Pictures of networks unrolled in time, drawn with matplotlib.
+
+:func:`bptt_picture` (chapter 2): an LSTM layer unrolled over a few steps, the forward pass in
+black and backpropagation through time in red, showing where ``delta h`` and ``delta c`` flow.
+
+>>> figure = bptt_picture(steps=3)
+>>> sum(t.get_text() == "LSTM cell" for t in figure.axes[0].texts)
+3
 
 :func:`bidirectional_picture` (chapter 3): a two-layer bidirectional LSTM over ``T`` steps, each
 layer's forward and backward direction as its own row of cells, where each direction's final
@@ -19,12 +26,100 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from lstmbook import style, validate
+from lstmbook.style import GATE_COLORS
 
-FORWARD, BACKWARD = "tab:blue", "tab:orange"
+FORWARD, BACKWARD = "black", "tab:red"
+
+
+def _arrow(ax, start, end, color, dashed=False):
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": color,
+            "linewidth": 1.4,
+            "linestyle": "--" if dashed else "-",
+            "shrinkA": 0,
+            "shrinkB": 0,
+        },
+    )
+
+
+def bptt_picture(steps: int = 4) -> Figure:
+    """An LSTM unrolled over ``steps`` steps: forward (black) and backward (red) in one picture.
+
+    Forward, each cell reads ``x_t`` and the previous ``(h, c)`` and hands on its own. Backward,
+    ``delta c`` runs right to left along the cell state, scaled by the forget gate only, and
+    ``delta h`` along the hidden state, where each step also adds ``delta H_t`` from the loss.
+    """
+    steps = validate.positive_int("steps", steps, 2)
+    width, gap = 1.9, 1.5
+    figure = Figure(figsize=(6.8, 3.6), dpi=100, layout="constrained")
+    ax = figure.subplots()
+    right = steps * (width + gap) - gap
+    ax.set(xlim=(-1.6, right + 1.6), ylim=(-2.0, 3.55), aspect="equal")
+    ax.axis("off")
+    c_y, h_y, shift = 1.55, 0.55, 0.17
+    for k in range(steps):
+        left = k * (width + gap)
+        t = "T" if k == steps - 1 else f"{k + 1}"
+        ax.add_patch(
+            FancyBboxPatch(
+                (left, 0.0), width, 2.1, boxstyle="round,pad=0.05", facecolor="#f4f4f4",
+                edgecolor="grey",
+            )
+        )  # fmt: skip
+        ax.text(left + width / 2, 1.05, "LSTM cell", ha="center", va="center", fontsize=9)
+        middle = left + width / 2
+        _arrow(ax, (middle, -0.75), (middle, 0.0), FORWARD)
+        ax.text(middle, -0.95, f"$x_{{{t}}}$", ha="center", va="center", fontsize=11)
+        _arrow(ax, (middle - 0.25, 2.15), (middle - 0.25, 2.85), FORWARD)
+        _arrow(ax, (middle + 0.25, 2.85), (middle + 0.25, 2.15), BACKWARD)
+        ax.text(middle - 0.35, 3.15, f"$H_{{{t}}}$", ha="right", va="center", fontsize=11)
+        ax.text(
+            middle + 0.35, 3.15, f"$\\delta H_{{{t}}}$", ha="left", va="center", fontsize=11,
+            color=BACKWARD,
+        )  # fmt: skip
+        # the states handed to the next step, forward above, gradients back below
+        start = left - gap if k else -1.4
+        for y, color in ((c_y, GATE_COLORS["f"]), (h_y, FORWARD)):
+            _arrow(ax, (start, y + shift), (left, y + shift), color)
+            _arrow(ax, (left, y - shift), (start, y - shift), BACKWARD, dashed=True)
+        if k == 0:
+            ax.text(-1.45, c_y + 0.45, "$c_0$", fontsize=11, color=GATE_COLORS["f"])
+            ax.text(-1.45, h_y + 0.45, "$h_0$", fontsize=11)
+    end = right + 1.4
+    for y, color in ((c_y, GATE_COLORS["f"]), (h_y, FORWARD)):
+        _arrow(ax, (right, y + shift), (end, y + shift), color)
+        _arrow(ax, (end, y - shift), (right, y - shift), BACKWARD, dashed=True)
+    ax.text(right + 0.3, c_y + 0.45, "$c_T$", fontsize=11, color=GATE_COLORS["f"])
+    ax.text(right + 0.3, h_y + 0.45, "$h_T$", fontsize=11)
+    for k in range(steps - 1):
+        gap_middle = k * (width + gap) + width + gap / 2
+        for y, name in ((c_y - shift - 0.28, "c"), (h_y - shift - 0.28, "h")):
+            label = f"$\\delta {name}_{{{k + 1}}}$"
+            ax.text(gap_middle, y, label, ha="center", va="center", fontsize=9, color=BACKWARD)
+    # the two rules of the backward pass, under the picture
+    rules = (
+        "backward:  $\\delta c_{t-1} = f_t \\odot \\delta c_t$ (+ what reaches $c_{t-1}$ "
+        "through $h_{t-1}$),  $\\delta h_{t-1} = \\delta H_{t-1} + W_{hh}^\\top \\delta z_t$"
+    )
+    ax.text(right / 2, -1.75, rules, ha="center", va="center", fontsize=9, color=BACKWARD)
+    return figure
+
+
+__all__ = ["bptt_picture"]
+
+
+# The bidirectional picture (chapter 3) -----------------------------------------------------
+
+BI_FORWARD, BI_BACKWARD = "tab:blue", "tab:orange"
 _CELL_W, _CELL_H = 0.62, 0.5
 
 
-def _box(ax: Axes, x: float, y: float, text: str, color: str, fill: str = "white") -> None:
+def _bi_box(ax: Axes, x: float, y: float, text: str, color: str, fill: str = "white") -> None:
     ax.add_patch(
         FancyBboxPatch(
             (x - _CELL_W / 2, y - _CELL_H / 2),
@@ -40,7 +135,7 @@ def _box(ax: Axes, x: float, y: float, text: str, color: str, fill: str = "white
     ax.text(x, y, text, ha="center", va="center", fontsize=9, color="black", zorder=4)
 
 
-def _arrow(ax: Axes, start, end, color: str, width: float = 1.3, alpha: float = 1.0) -> None:
+def _bi_arrow(ax: Axes, start, end, color: str, width: float = 1.3, alpha: float = 1.0) -> None:
     ax.add_patch(
         FancyArrowPatch(
             start,
@@ -57,7 +152,7 @@ def _arrow(ax: Axes, start, end, color: str, width: float = 1.3, alpha: float = 
     )
 
 
-def _state_label(ax: Axes, x: float, y: float, row: int, color: str, ha: str) -> None:
+def _bi_state_label(ax: Axes, x: float, y: float, row: int, color: str, ha: str) -> None:
     ax.text(x, y, f"h_n[{row}]", ha=ha, va="center", fontsize=10, color=color, weight="bold")
 
 
@@ -88,22 +183,22 @@ def bidirectional_picture(T: int = 4) -> Figure:
         ax.text(x, rows["x"] - 0.02, f"$x_{{{t}}}$", ha="center", va="center", fontsize=10)
         # One arrow per stage: x_t into layer 0, layer 0's [forward; backward] into layer 1,
         # layer 1's [forward; backward] into output[:, t]. Both directions read each of them.
-        _arrow(ax, (x, rows["x"] + 0.2), (x, rows[(0, 0)] - _CELL_H / 2), "0.5", 1.0)
-        _arrow(ax, (x - 0.42, rows[(0, 1)]), (x - 0.42, rows[(1, 0)]), "0.5", 1.0)
-        _arrow(ax, (x, rows[(1, 1)] + _CELL_H / 2), (x, rows["out"] - 0.2), "0.5", 1.0)
+        _bi_arrow(ax, (x, rows["x"] + 0.2), (x, rows[(0, 0)] - _CELL_H / 2), "0.5", 1.0)
+        _bi_arrow(ax, (x - 0.42, rows[(0, 1)]), (x - 0.42, rows[(1, 0)]), "0.5", 1.0)
+        _bi_arrow(ax, (x, rows[(1, 1)] + _CELL_H / 2), (x, rows["out"] - 0.2), "0.5", 1.0)
         ax.text(x, rows["out"], f"output[:, {t}]", ha="center", va="center", fontsize=8.5)
     for layer in (0, 1):
-        for d, color in ((0, FORWARD), (1, BACKWARD)):
+        for d, color in ((0, BI_FORWARD), (1, BI_BACKWARD)):
             y = rows[(layer, d)]
             order = range(T) if d == 0 else range(T - 1, -1, -1)
             for k, t in enumerate(order):
                 last_column_backward = d == 1 and t == T - 1 and layer == 1
                 fill = "#fde5cf" if last_column_backward else "white"
-                _box(ax, xs[t], y, f"step {k + 1}", color, fill)
+                _bi_box(ax, xs[t], y, f"step {k + 1}", color, fill)
             sign = 1 if d == 0 else -1
             for t in range(T - 1):
                 a, b = (t, t + 1) if d == 0 else (t + 1, t)
-                _arrow(
+                _bi_arrow(
                     ax,
                     (xs[a] + sign * _CELL_W / 2, y),
                     (xs[b] - sign * _CELL_W / 2, y),
@@ -112,8 +207,8 @@ def bidirectional_picture(T: int = 4) -> Figure:
             # The final state leaves at the end of the direction's walk.
             end_x = xs[-1] if d == 0 else xs[0]
             out_x = end_x + sign * 0.72
-            _arrow(ax, (end_x + sign * _CELL_W / 2, y), (out_x, y), color, 1.6)
-            _state_label(
+            _bi_arrow(ax, (end_x + sign * _CELL_W / 2, y), (out_x, y), color, 1.6)
+            _bi_state_label(
                 ax, out_x + sign * 0.05, y, layer * 2 + d, color, "left" if d == 0 else "right"
             )
             name = f"layer {layer}, {'forward' if d == 0 else 'backward'}"
@@ -142,7 +237,7 @@ def bidirectional_picture(T: int = 4) -> Figure:
         ha="center",
         va="center",
         fontsize=9,
-        color=BACKWARD,
+        color=BI_BACKWARD,
     )
     ax.text(left, rows["x"], "input", ha="left", va="center", fontsize=8.5, style="italic")
     ax.set_xlim(left - 0.1, right + 0.1)

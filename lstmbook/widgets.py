@@ -19,8 +19,9 @@ draw, and a precomputed frame costs one render rather than a new figure.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import ipywidgets as widgets
@@ -462,3 +463,97 @@ class TextDemo:
 def demo_widget(clf: TextClassifier, value: str = "") -> TextDemo:
     """A live demo of ``clf`` (needs a running kernel: Jupyter or Binder)."""
     return TextDemo(clf, value)
+
+
+# Chapter 1's opening: the vanishing gradient, and the cell built up path by path ----------
+
+#: The RNN's recurrent scale s (U = s Q, Q orthogonal) and the LSTM's forget bias, per frame.
+GRADIENT_SLIDERS = (
+    Slider("scale", "RNN weight scale s", 0.1, 3.0, 0.05, 1.0, (0.5, 0.9, 1.0, 1.1, 1.5, 2.0)),
+    Slider("forget_bias", "LSTM forget bias", -3.0, 6.0, 0.1, 1.0, (-2.0, 0.0, 1.0, 2.0, 3.0, 5.0)),
+)
+GRADIENT_FLOOR = 1e-30  # the plot's lowest value: smaller gradients sit on its floor
+
+
+class GradientPlot(Plot):
+    """``||dL/ds_t||`` against the distance ``T - t`` on a log axis, an RNN's and an LSTM's.
+
+    ``measure(kind, setting)`` returns the curve (entry ``d`` at distance ``d``) of ``"rnn"``
+    at recurrent scale ``setting`` or of ``"lstm"`` at forget bias ``setting``; the notebook
+    passes it in (it needs torch, which this module does not load), and each curve is
+    measured once.
+    """
+
+    def __init__(self, measure: Callable[[str, float], np.ndarray], **values: float):
+        self._measure, self._curves = measure, {}
+        super().__init__(**values)
+
+    def curve(self, kind: str, setting: float) -> np.ndarray:
+        key = (kind, float(setting))
+        if key not in self._curves:
+            self._curves[key] = np.maximum(np.asarray(self._measure(*key)), GRADIENT_FLOOR)
+        return self._curves[key]
+
+    def build(self) -> None:
+        (ax,) = self.axes
+        steps = len(self.curve("rnn", 1.0))
+        distance = np.arange(steps)
+        (self.rnn,) = ax.plot(distance, distance + 1.0, color=GATE_COLORS["g"], label="RNN")
+        (self.lstm,) = ax.plot(distance, distance + 1.0, color=GATE_COLORS["f"], label="LSTM")
+        ax.set_yscale("log")
+        ax.set(xlim=(0, steps - 1), ylim=(GRADIENT_FLOOR, 1e12), xlabel="distance T - t (steps)")
+        ax.set_ylabel("gradient reaching step t\n(relative to step T)")
+        self.dynamic = [self.rnn, self.lstm, ax.title]
+        self.on_top = [ax.legend(loc="upper right", ncols=2)]
+
+    def update(self, scale: float, forget_bias: float) -> None:
+        rnn, lstm = self.curve("rnn", scale), self.curve("lstm", forget_bias)
+        self.rnn.set_ydata(rnn)
+        self.lstm.set_ydata(lstm)
+        self.axes[0].title.set_text(
+            f"at distance {len(rnn) - 1}: RNN (s = {scale:g}) {rnn[-1]:.0e}, "
+            f"LSTM ($b_f$ = {forget_bias:g}) {lstm[-1]:.0e}"
+        )
+
+
+def gradient_explorer(
+    measure: Callable[[str, float], np.ndarray], mode: Mode = "live"
+) -> Explorer | widgets.VBox:
+    """The vanishing gradient: the RNN's weight scale and the LSTM's forget bias move its curves.
+
+    ``measure`` is as for :class:`GradientPlot` (chapter 1 passes ``lstmbook.rnn``'s).
+    """
+    if not callable(measure):
+        raise TypeError(f"measure must be a function (kind, setting), got {type(measure).__name__}")
+    return _explorer(partial(GradientPlot, measure), GRADIENT_SLIDERS, mode)
+
+
+def cell_stepper(kind: str = "lstm") -> widgets.VBox:
+    """The cell diagram one path at a time, in reading order: a slider flips the steps.
+
+    Kernel-less (the frames are drawn in advance and ``jslink`` ties the slider to a
+    ``Stack``), so it steps in the HTML book as in Jupyter.
+    """
+    from lstmbook.diagram import PATHS, _check, cell_diagram
+
+    kind, _ = _check(kind, None)
+    paths = list(PATHS[kind])
+    if not paths:
+        raise ValueError(f"kind {kind!r} has no paths to step through")
+    control = widgets.SelectionSlider(
+        options=[(f"{n + 1}: {path}", n) for n, path in enumerate(paths)],
+        index=0,
+        description="step",
+        layout=SLIDER_LAYOUT,
+        style=SLIDER_STYLE,
+    )
+    images = []
+    for path in paths:
+        with mpl.rc_context(style.RC):
+            images.append(widgets.Image(value=figure_png(cell_diagram(kind, path)), format="png"))
+    frames = widgets.Stack(images, selected_index=0)
+    widgets.jslink((control, "index"), (frames, "selected_index"))
+    return widgets.VBox([control, frames])
+
+
+__all__ += ["GradientPlot", "cell_stepper", "gradient_explorer"]

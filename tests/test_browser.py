@@ -3,11 +3,12 @@
 A screenshot of the page after the sliders moved is saved to test-artifacts/.
 """
 
+import json
 import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.page_check import CHROMIUM, CHROMIUM_FLAGS
 
@@ -57,10 +58,12 @@ def test_only_local_files_are_requested(chapter_one):
 def test_widgets_render_one_visible_frame_per_explorer(chapter_one):
     page, _ = chapter_one
     frames = page.evaluate(VISIBLE_FRAMES)
-    assert len(frames) == 3, frames  # the gate, memory and cell explorers
+    # the gradient, gate, memory and cell explorers, and the cell stepper
+    assert len(frames) == 5, frames
     assert all(len(visible) == 1 for visible in frames), frames
-    # gate explorer: weight, bias, input; memory: forget, input; cell: input, previous h
-    assert page.locator(".widget-slider").count() == 7
+    # gradient: RNN scale, LSTM forget bias; gate: weight, bias, input; stepper: step;
+    # memory: forget, input; cell: input, previous h
+    assert page.locator(".widget-slider").count() == 10
     assert page.locator("mjx-container").count() > 5  # MathJax typeset the equations
 
 
@@ -88,3 +91,26 @@ def test_moving_a_kernel_less_slider_changes_the_figure(chapter_one):
             before = after
         explorer.screenshot(path=str(ARTIFACTS / f"chapter1-explorer{index + 1}.png"))
     page.screenshot(path=str(ARTIFACTS / "chapter1.png"))
+
+
+def test_the_cell_stepper_shows_each_path_in_turn(chapter_one):
+    page, _ = chapter_one
+    explorers = page.locator(".widget-vbox").filter(has=page.locator(".widget-slider"))
+    labels = [explorers.nth(k).locator(".widget-label").first.inner_text() for k in range(5)]
+    index = labels.index("step")
+    stepper = explorers.nth(index)
+    stepper.scroll_into_view_if_needed()
+    readout = stepper.locator(".widget-readout")
+    track = stepper.locator(".noUi-target").bounding_box()
+    # back to the first step (an earlier test may have moved it), then one step at a time
+    page.mouse.click(track["x"] + 2, track["y"] + track["height"] / 2)
+    expect(readout).to_have_text("1: forget")
+    seen = [page.evaluate(VISIBLE_FRAMES)[index]]
+    for step in ("2: input", "3: update", "4: output"):
+        stepper.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        expect(readout).to_have_text(step)
+        page.wait_for_function(FRAMES_CHANGED, arg=[index, seen[-1]], timeout=10_000)
+        seen.append(page.evaluate(VISIBLE_FRAMES)[index])
+    assert len({json.dumps(frame) for frame in seen}) == 4
+    stepper.screenshot(path=str(ARTIFACTS / "chapter1-stepper.png"))

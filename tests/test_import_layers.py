@@ -8,10 +8,10 @@ import sys
 import pytest
 
 NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
-NUMPY_ONLY += ["unrolled"]
+NUMPY_ONLY += ["readable_lstm", "unrolled"]
 TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
 TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
-TORCH_SIDE += ["rnn_baselines", "probes_gru"]
+TORCH_SIDE += ["rnn", "rnn_baselines", "probes_gru"]
 
 
 def loaded(module: str) -> set[str]:

@@ -165,3 +165,24 @@ def test_unknown_mode_is_rejected():
 def test_kernel_less_explorer_needs_a_moving_slider():
     with pytest.raises(ValueError, match="frames"):
         lw.kernel_less_explorer(lw.GatePlot, [lw.Slider("x", "x", 0, 1, 0.1, 0.5)])
+
+
+def test_gradient_explorer_moves_each_curve_with_its_own_slider():
+    import numpy as np
+
+    def measure(kind, setting):
+        return np.full(10, setting if kind == "rnn" else 10.0**-setting)
+
+    explorer = lw.gradient_explorer(measure, "live")
+    rnn, lstm = explorer.figure.axes[0].lines[:2]
+    explorer.sliders["scale"].value = 2.0
+    explorer.sliders["forget_bias"].value = 3.0
+    assert rnn.get_ydata()[0] == 2.0 and lstm.get_ydata()[0] == pytest.approx(1e-3)
+    box = lw.gradient_explorer(measure, "kernel_less")
+    assert len(box.children) == 3  # two sliders and the nested stack
+
+
+def test_cell_stepper_has_one_frame_per_path():
+    box = lw.cell_stepper()
+    slider, stack = box.children
+    assert len(stack.children) == len(slider.options) == 4
