@@ -19,6 +19,7 @@ NUMPY_ONLY += ["layouts"]
 TORCH_SIDE += ["recurrent_dropout"]
 NUMPY_ONLY += ["readable_lstm", "unrolled"]
 TORCH_SIDE += ["rnn"]
+TORCH_SIDE += ["rnn", "rnn_baselines", "probes_gru"]
 
 
 def loaded(module: str) -> set[str]:
