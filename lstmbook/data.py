@@ -25,6 +25,9 @@ from numpy.typing import ArrayLike, NDArray
 from lstmbook.checking import call_reader, require_callable
 
 #: The adding problem's mean squared error when always predicting 0.5: ``Var(y) = 1 / 24``.
+#: The label of a step that has no answer: skipped by the loss and by the accuracy.
+IGNORE = -100  # the default ``ignore_index`` of ``F.cross_entropy``
+
 ADDING_BASELINE_MSE = 1.0 / 24.0
 #: The adding problem's tolerance: a prediction is correct when ``|prediction - y| < 0.04``.
 ADDING_TOLERANCE = 0.04
@@ -287,3 +290,40 @@ def check_adding_baseline(fn: Callable[[NDArray], float]) -> bool:
         f"Not yet: on 500 seeded targets the best constant's MSE is {expected:.5f}, got {got:.5f}."
     )
     return False
+
+
+def window_sign_task(
+    n: int, T: int, offsets: tuple[int, int] = (-2, 0), seed: int = 0
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """A label at every step: the sign of the sum of the inputs in a window around that step.
+
+    Inputs are uniform on ``[-1, 1]``, one feature. With ``offsets = (a, b)``, ``a <= b``, the
+    label at step ``t`` is 1 when ``x[t + a] + ... + x[t + b] > 0``, else 0; steps whose
+    window leaves the sequence are labelled :data:`IGNORE`.
+
+    - ``(-2, 0)``: the past three inputs. An online (causal) model can answer at step ``t``.
+    - ``(0, 2)``: the present and the next two: the answer needs *future* context.
+    - ``(-d, -d)``: recall the sign of the input ``d`` steps back.
+
+    Returns ``X (n, T, 1)`` (``float32``) and ``y (n, T)`` (``int64``).
+
+    >>> X, y = window_sign_task(2, T=6, offsets=(0, 1), seed=0)
+    >>> X.shape, y.shape, y[0, -1] == IGNORE
+    ((2, 6, 1), (2, 6), np.True_)
+    >>> bool(y[0, 0] == (X[0, 0, 0] + X[0, 1, 0] > 0))
+    True
+    """
+    a, b = offsets
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    if not a <= b:
+        raise ValueError(f"offsets must be (a, b) with a <= b, got {offsets}")
+    if isinstance(T, bool) or not isinstance(T, int) or T < b - a + 1:
+        raise ValueError(f"T must be an int >= the window length {b - a + 1}, got {T!r}")
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n, T)).astype(np.float32)
+    y = np.full((n, T), IGNORE, dtype=np.int64)
+    first, last = max(0, -a), min(T, T - b)  # steps whose whole window lies inside
+    sums = sum(X[:, first + k : last + k] for k in range(a, b + 1))
+    y[:, first:last] = (sums > 0).astype(np.int64)
+    return X[:, :, None], y
