@@ -39,6 +39,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
+from lstmbook.validate import positive_int
 
 State = tuple[Tensor, Tensor]
 
@@ -54,11 +55,8 @@ class GatedCell(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
+        input_size = positive_int("input_size", input_size)
+        hidden_size = positive_int("hidden_size", hidden_size)
         self.input_size, self.hidden_size = input_size, hidden_size
         G, H = len(self.GATES), hidden_size
         self.weight_ih = nn.Parameter(torch.empty(G * H, input_size))

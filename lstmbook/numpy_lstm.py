@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lstmbook.checking import call_reader, require_callable
+from lstmbook.checking import call_reader, report, require_callable
 
 if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes seconds.
     import torch
@@ -548,20 +548,20 @@ def _relative_error(a: ArrayLike, b: ArrayLike) -> float:
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), np.finfo(np.float64).tiny))
 
 
-def _compare(name: str, got: Any, expected: Array, rtol: float) -> bool:
-    got = np.asarray(got) if got is not None else None
+def _compare(name: str, got: Any, expected: Array, rtol: float) -> str | None:
+    """What is wrong with ``got`` against ``expected``, or None when it agrees within ``rtol``."""
+    try:
+        got = None if got is None else np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{name}: expected an array of shape {expected.shape}, got {type(got).__name__}"
     if got is None or got.shape != expected.shape:
-        shape = None if got is None else got.shape
-        print(f"{name}: expected shape {expected.shape}, got {shape}")
-        return False
-    if not np.all(np.isfinite(got.astype(np.float64))):
-        print(f"{name}: contains NaN or inf")
-        return False
+        return f"{name}: expected shape {expected.shape}, got {None if got is None else got.shape}"
+    if not np.all(np.isfinite(got)):
+        return f"{name}: contains NaN or inf"
     error = _relative_error(got, expected)
     if error > rtol:
-        print(f"{name}: relative error {error:.2e} (should be below {rtol:.0e})")
-        return False
-    return True
+        return f"{name}: relative error {error:.2e} (should be below {rtol:.0e})"
+    return None
 
 
 def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
@@ -583,19 +583,19 @@ def check_four_matrices(fn: Callable[[LSTM], FourMatrixCell]) -> bool:
     for k, gate in enumerate("ifco"):
         setattr(reference, f"W_{gate}", W[:, k * Hs : (k + 1) * Hs])
         setattr(reference, f"b_{gate}", b[:, k * Hs : (k + 1) * Hs])
-    correct = True
     for gate in "fico":
         for kind in "Wb":
             name = f"{kind}_{gate}"
             got = getattr(cell, name, None)
-            correct &= _compare(f"cell.{name}", got, getattr(reference, name), 1e-12)
-    if not correct:
-        return False
+            if problem := _compare(f"cell.{name}", got, getattr(reference, name), 1e-12):
+                return report(False, "", f"{problem}.")
     X = np.random.default_rng(0).standard_normal((2, 5, D))
-    if not _compare("cell output", cell.forward_sequence(X), layer.forward(X)[0], 1e-12):
+    ok, output = call_reader(cell.forward_sequence, X)
+    if not ok:
         return False
-    print("Correct: the four-matrix cell computes exactly what the fused layer computes.")
-    return True
+    if problem := _compare("cell output", output, layer.forward(X)[0], 1e-12):
+        return report(False, "", f"{problem}.")
+    return report(True, "the four-matrix cell computes exactly what the fused layer computes.", "")
 
 
 def check_cell_backward(
@@ -623,16 +623,15 @@ def check_cell_backward(
     if not ok:
         return False
     if not isinstance(got, tuple | list) or len(got) != 3:
-        print(f"expected a tuple (dx, dh_prev, dc_prev), got {type(got).__name__}")
-        return False
-    correct = True
+        return report(
+            False, "", f"expected a tuple (dx, dh_prev, dc_prev), got {type(got).__name__}."
+        )
     for name, value, expected in zip(
         ("dx", "dh_prev", "dc_prev"), got, (dX[:, 0], dh_prev, dc_prev), strict=True
     ):
-        correct &= _compare(name, value, expected, 1e-10)
-    if correct:
-        print("Correct: dx, dh_prev and dc_prev match the layer's backward pass.")
-    return correct
+        if problem := _compare(name, value, expected, 1e-10):
+            return report(False, "", f"{problem}.")
+    return report(True, "dx, dh_prev and dc_prev match the layer's backward pass.", "")
 
 
 def check_sigmoid(fn: Callable[[Array], Array]) -> bool:
@@ -653,12 +652,11 @@ def check_sigmoid(fn: Callable[[Array], Array]) -> bool:
     if not ok:
         return False
     if caught:
-        print(f"Your function warned: {caught[0].message}")
-        return False
+        return report(False, "", f"your function warned: {caught[0].message}")
     if not (isinstance(got, np.ndarray) and np.shares_memory(got, given)):
-        print("The result is not computed in place: return the array you were given, changed.")
-        return False
-    if not _compare("sigmoid", given, expected, 1e-6):
-        return False
-    print("Correct: accurate from -10000 to 10000, in place, and silent.")
-    return True
+        return report(
+            False, "", "the result is not computed in place: return the array you were given."
+        )
+    if problem := _compare("sigmoid", given, expected, 1e-6):
+        return report(False, "", f"{problem}.")
+    return report(True, "accurate from -10000 to 10000, in place, and silent.", "")

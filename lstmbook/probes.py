@@ -25,11 +25,11 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from lstmbook.cells import LSTMCell
+from lstmbook.models import LearnedInitialState
 from lstmbook.text import pad_batch
 
 if TYPE_CHECKING:  # for annotations only: classify imports this module
     from lstmbook.classify import LSTMTextClassifier
-    from lstmbook.models import LearnedInitialState
 from lstmbook.train import make_loader
 
 

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
-TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
-TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
+NUMPY_ONLY = ["gates", "numpy_lstm", "numpy_nn", "gradcheck", "data", "diagram", "stats"]
+NUMPY_ONLY += ["tables", "style", "validate"]
+TORCH_SIDE = ["bench", "cells", "classify", "experiment", "models", "plots", "probes", "reviews"]
+TORCH_SIDE += ["tbptt", "text", "train", "checking", "listing", "progress"]
 
 
 def loaded(module: str) -> set[str]:

@@ -86,8 +86,10 @@ def test_bad_inputs():
         SequenceModel(1, 4, 1)(torch.zeros(3, 5))
     with pytest.raises(ValueError, match="layers"):
         final_state(torch.zeros(3, 5), bidirectional=False)
-    with pytest.raises(TypeError, match="nn.LSTM"):
-        init_forget_bias(nn.GRU(1, 2), 1.0)
+    with pytest.raises(TypeError, match="model must be an nn.Module"):
+        init_forget_bias("an LSTM", 1.0)
+    with pytest.raises(ValueError, match="value must be a finite number"):
+        init_forget_bias(nn.LSTM(1, 2), float("nan"))
     with pytest.raises(TypeError, match="nn.LSTM"):
         chrono_init(nn.RNN(1, 2), 10)
     with pytest.raises(ValueError, match="T_max"):

@@ -8,18 +8,19 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmbook.gradcheck import check_lstm_gradients, gradient_check
+from lstmbook.gradcheck import check_lstm_gradients, compare_with_torch, gradient_check
 from lstmbook.numpy_lstm import (
     LSTM,
-    Adam,
     FourMatrixCell,
-    Linear,
-    TrainConfig,
     check_cell_backward,
     check_four_matrices,
     check_sigmoid,
+)
+from lstmbook.numpy_nn import (
+    Adam,
+    Linear,
+    TrainConfig,
     clip_grad_norm,
-    compare_with_torch,
     cross_entropy,
     train_classifier,
 )

@@ -5,36 +5,35 @@ import pytest
 import torch
 from torch import nn
 
-from lstmbook.models import SequenceModel
-from lstmbook.practice import (
-    IGNORE,
-    LearnedInitialState,
-    Tagger,
-    batchify,
-    check_batchify,
-    check_clip_grad_norm,
-    detach_state,
-    evaluate_chunks,
-    first_epoch_below,
+from lstmbook.data import IGNORE, window_sign_task
+from lstmbook.models import LearnedInitialState, SequenceModel, Tagger, with_learned_initial_state
+from lstmbook.plots import plot_grad_norm_runs, plot_seed_bands
+from lstmbook.probes import (
     first_step_gradient,
-    fit_seeds,
-    fit_seeds_test,
-    fit_tbptt,
     hidden_gradient_norms,
     initial_state_influence,
     online_outputs,
     outputs_differ_between_calls,
+    random_recurrent_cell,
+    step_lengths,
+)
+from lstmbook.tbptt import (
+    batchify,
+    check_batchify,
+    detach_state,
+    evaluate_chunks,
+    fit_tbptt,
+    tbptt_epoch,
+)
+from lstmbook.text import review_tensors
+from lstmbook.train import (
+    check_clip_grad_norm,
+    first_epoch_below,
+    fit_seeds,
+    fit_seeds_test,
     per_step_accuracy,
     per_step_cross_entropy,
-    plot_grad_norm_runs,
-    plot_seed_bands,
-    random_recurrent_cell,
-    review_tensors,
     spread,
-    step_lengths,
-    tbptt_epoch,
-    window_sign_task,
-    with_learned_initial_state,
 )
 
 # Seeds ------------------------------------------------------------------------------------------

@@ -3,26 +3,27 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from lstmbook.classify import (
+    BagOfWords,
+    LSTMTextClassifier,
+    TextConfig,
+    fit_bag_of_words,
+    fit_text_classifier,
+    load_text_classifier,
+)
+from lstmbook.plots import plot_gates
+from lstmbook.probes import forward_vote, gate_trace
 from lstmbook.text import (
     PAD,
     UNK,
-    BagOfWords,
     LengthBatches,
-    LSTMTextClassifier,
-    TextConfig,
     Vocabulary,
     check_last_real_output,
     check_pad_batch,
     check_vocabulary,
     encode,
-    fit_bag_of_words,
-    fit_text_classifier,
-    forward_vote,
-    gate_trace,
     last_real_output,
-    load_text_classifier,
     pad_batch,
-    plot_gates,
     tokenize,
 )
 from lstmbook.widgets import demo_widget
