@@ -82,10 +82,10 @@ def test_init_forget_bias_sets_the_sum_of_both_biases_in_every_layer_and_directi
     model = MODELS["BiLSTM, 2 layers"](1, 3, 1)
     assert init_forget_bias(model, 1.0) is model
     for total in forget_sums(model.rnn):
-        torch.testing.assert_close(total, torch.ones(3))
+        torch.testing.assert_close(total, torch.ones(3), rtol=1e-6, atol=1e-6)
     assert init_forget_bias(model, 0.0) is model
     for total in forget_sums(model.rnn):
-        torch.testing.assert_close(total, torch.zeros(3))
+        torch.testing.assert_close(total, torch.zeros(3), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["peephole LSTM", "CIFG"])
@@ -96,7 +96,9 @@ def test_init_forget_bias_sets_the_forget_rows_of_a_cell_and_nothing_else(name):
     before = {k: v.clone() for k, v in cell.state_dict().items()}
     assert init_forget_bias(model, 2.0) is model
     f = cell.gate_slice("f")
-    torch.testing.assert_close(cell.bias_ih[f] + cell.bias_hh[f], torch.full((3,), 2.0))
+    torch.testing.assert_close(
+        cell.bias_ih[f] + cell.bias_hh[f], torch.full((3,), 2.0), rtol=1e-6, atol=1e-6
+    )
     for key, value in cell.state_dict().items():
         if key.startswith("bias"):
             value, old = value.clone(), before[key].clone()
@@ -264,7 +266,9 @@ def test_carry_gate_is_the_forget_gate_of_an_lstm_and_the_update_gate_of_a_gru()
             z = x[:, t] @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh
             expected.append(torch.sigmoid(z[:, 5:10]))
             h, c = cell(x[:, t], (h, c))
-    torch.testing.assert_close(carry_gate(lstm, x), torch.stack(expected, dim=1))
+    torch.testing.assert_close(
+        carry_gate(lstm, x), torch.stack(expected, dim=1), rtol=1e-6, atol=1e-6
+    )
     init_forget_bias(lstm, 30.0)
     assert carry_gate(lstm, x).min() > 0.99
     gru = nn.GRU(2, 5, batch_first=True)

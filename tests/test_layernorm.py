@@ -51,8 +51,8 @@ def test_with_unit_gains_and_zero_biases_it_is_an_lstm_on_normalised_preactivati
     c = torch.sigmoid(z_f) * c0 + torch.sigmoid(z_i) * torch.tanh(z_g)
     h = torch.sigmoid(z_o) * torch.tanh(by_hand_layer_norm(c))
     got_h, got_c = cell(x, (h0, c0))
-    torch.testing.assert_close(got_c, c)
-    torch.testing.assert_close(got_h, h)
+    torch.testing.assert_close(got_c, c, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(got_h, h, rtol=1e-10, atol=1e-12)
 
 
 def test_it_equals_the_standard_cell_fed_with_the_normalised_preactivations():
@@ -64,9 +64,9 @@ def test_it_equals_the_standard_cell_fed_with_the_normalised_preactivations():
     standard.preactivations = cell.preactivations  # the instance attribute shadows the method
     h_std, c_std = standard(x, (h0, c0))
     h, c = cell(x, (h0, c0))
-    torch.testing.assert_close(c, c_std)
+    torch.testing.assert_close(c, c_std, rtol=1e-10, atol=1e-12)
     o = h_std / torch.tanh(c_std)
-    torch.testing.assert_close(h, o * torch.tanh(by_hand_layer_norm(c)))
+    torch.testing.assert_close(h, o * torch.tanh(by_hand_layer_norm(c)), rtol=1e-10, atol=1e-12)
 
 
 def test_trained_gains_and_biases_enter_as_the_paper_says():
@@ -86,8 +86,8 @@ def test_trained_gains_and_biases_enter_as_the_paper_says():
     c = torch.sigmoid(z_f) * c0 + torch.sigmoid(z_i) * torch.tanh(z_g)
     h = torch.sigmoid(z_o) * torch.tanh(cell.gain_c * by_hand_layer_norm(c) + cell.bias_c)
     got_h, got_c = cell(x, (h0, c0))
-    torch.testing.assert_close(got_c, c)
-    torch.testing.assert_close(got_h, h)
+    torch.testing.assert_close(got_c, c, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(got_h, h, rtol=1e-10, atol=1e-12)
 
 
 def test_outputs_are_bounded_even_for_huge_inputs():
@@ -110,7 +110,7 @@ def test_rescaling_the_weights_changes_nothing():
         cell.weight_ih.mul_(7.0)
         cell.weight_hh.mul_(3.0)
     after, _ = run_cell(cell, x)
-    torch.testing.assert_close(after, before)
+    torch.testing.assert_close(after, before, rtol=1e-10, atol=1e-12)
 
 
 def test_gradients_match_finite_differences():

@@ -22,11 +22,11 @@ def test_bidirectional_last_output_has_seen_one_step_backwards():
     x = torch.randn(5, 9, 3)
     output, (h_n, _) = lstm(x)
     last = final_state(h_n, bidirectional=True)
-    torch.testing.assert_close(last[:, :H], output[:, -1, :H])
-    torch.testing.assert_close(last[:, H:], output[:, 0, H:])
+    torch.testing.assert_close(last[:, :H], output[:, -1, :H], rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(last[:, H:], output[:, 0, H:], rtol=1e-6, atol=1e-6)
     # output[:, -1, H:] is what the backward direction computes from the last step alone.
     only_last, _ = lstm(x[:, -1:])
-    torch.testing.assert_close(output[:, -1, H:], only_last[:, 0, H:])
+    torch.testing.assert_close(output[:, -1, H:], only_last[:, 0, H:], rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
