@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lstmbook.checking import call_reader, require_callable
+from lstmbook.validate import positive_int
 
 #: The adding problem's mean squared error when always predicting 0.5: ``Var(y) = 1 / 24``.
 #: The label of a step that has no answer: skipped by the loss and by the accuracy.
@@ -31,14 +32,6 @@ IGNORE = -100  # the default ``ignore_index`` of ``F.cross_entropy``
 ADDING_BASELINE_MSE = 1.0 / 24.0
 #: The adding problem's tolerance: a prediction is correct when ``|prediction - y| < 0.04``.
 ADDING_TOLERANCE = 0.04
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _balanced_labels(n: int, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -91,9 +84,9 @@ def sine_task(
     >>> bool(np.all((X[:, :5, 0].sum(axis=1) > 0) == y))
     True
     """
-    n = _check_int("n", n, 1)
-    window = _check_int("window", window, 1)
-    T = _check_int("T", T, window + 1)
+    n = positive_int("n", n, 1)
+    window = positive_int("window", window, 1)
+    T = positive_int("T", T, window + 1)
     if not noise >= 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)
@@ -137,8 +130,8 @@ def adding_problem(
     >>> bool(np.allclose(y, 0.5 + (X[:, :, 0] * X[:, :, 1]).sum(axis=1) / 4))
     True
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 4)
+    n = positive_int("n", n, 1)
+    T = positive_int("T", T, 4)
     rng = np.random.default_rng(seed)
     half = T // 2
     values = rng.uniform(-1.0, 1.0, size=(n, T))
@@ -197,9 +190,9 @@ def first_last_task(
     >>> X.shape, bool(np.all((X[:, :2, 0].sum(1) + X[:, -2:, 0].sum(1) > 0) == y))
     ((4, 12, 1), True)
     """
-    n = _check_int("n", n, 1)
-    window = _check_int("window", window, 1)
-    T = _check_int("T", T, 2 * window + 1)
+    n = positive_int("n", n, 1)
+    window = positive_int("window", window, 1)
+    T = positive_int("T", T, 2 * window + 1)
     rng = np.random.default_rng(seed)
     y = _balanced_labels(n, rng)
     X = rng.uniform(-1.0, 1.0, size=(n, T))
@@ -255,7 +248,7 @@ def last_k_accuracy(
     True
     """
     T = X_train.shape[1]
-    k = _check_int("k", k, 1)
+    k = positive_int("k", k, 1)
     if k > T:
         raise ValueError(f"k must be at most T = {T}, got {k}")
 
@@ -314,12 +307,10 @@ def window_sign_task(
     True
     """
     a, b = offsets
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    n = positive_int("n", n)
     if not a <= b:
         raise ValueError(f"offsets must be (a, b) with a <= b, got {offsets}")
-    if isinstance(T, bool) or not isinstance(T, int) or T < b - a + 1:
-        raise ValueError(f"T must be an int >= the window length {b - a + 1}, got {T!r}")
+    T = positive_int("T", T, b - a + 1)  # at least the window's length
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n, T)).astype(np.float32)
     y = np.full((n, T), IGNORE, dtype=np.int64)

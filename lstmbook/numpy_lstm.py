@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lstmbook.checking import call_reader, report, require_callable
+from lstmbook.validate import positive_int
 
 if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes seconds.
     import torch
@@ -61,14 +62,6 @@ def _check_dtype(dtype: Any) -> np.dtype:
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     return dtype
-
-
-def _check_size(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
 
 
 def _as_finite(
@@ -129,8 +122,8 @@ class FourMatrixCell:
         seed: int | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        self.input_size = _check_size("input_size", input_size)
-        self.hidden_size = _check_size("hidden_size", hidden_size)
+        self.input_size = positive_int("input_size", input_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
         dtype = _check_dtype(dtype)
         rng = np.random.default_rng(seed)
         shape = (input_size + hidden_size, hidden_size)
@@ -329,8 +322,8 @@ class LSTM:
         seed: int | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        self.input_size = _check_size("input_size", input_size)
-        self.hidden_size = _check_size("hidden_size", hidden_size)
+        self.input_size = positive_int("input_size", input_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
         self.dtype = _check_dtype(dtype)
         rng = np.random.default_rng(seed)
         k = 1.0 / np.sqrt(hidden_size)

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype, _check_size
+from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
+from lstmbook.validate import positive_int
 
 
 class Linear:
@@ -38,8 +39,8 @@ class Linear:
     ) -> None:
         dtype = _check_dtype(dtype)
         rng = np.random.default_rng(seed)
-        k = 1.0 / np.sqrt(_check_size("in_features", in_features))
-        self.W = rng.uniform(-k, k, (_check_size("out_features", out_features), in_features))
+        k = 1.0 / np.sqrt(positive_int("in_features", in_features))
+        self.W = rng.uniform(-k, k, (positive_int("out_features", out_features), in_features))
         self.W = self.W.astype(dtype)
         self.b = rng.uniform(-k, k, out_features).astype(dtype)
         self.grads: Params = {}
