@@ -50,6 +50,7 @@ from lstmbook.text import (
     tokenize,
 )
 from lstmbook.train import History, accuracy, fit
+from lstmbook.validate import boolean, one_of, positive_int, probability, real
 
 #: How the classifier reads its LSTM: packed (correct) or the padded last step (the pitfall).
 TextReadout = Literal["packed", "last_padded"]
@@ -166,6 +167,26 @@ class TextConfig:
     patience: int | None = 2  # stop after this many epochs without a lower validation loss
     clip_grad_norm: float | None = 5.0  # rescale larger gradients to this total norm
     forget_bias: float | None = None  # initial forget-gate bias; None: PyTorch's (f near 0.5)
+
+    def __post_init__(self) -> None:
+        one_of("model", self.model, ("lstm", "bag_of_words"))
+        one_of("readout", self.readout, ("packed", "last_padded"))
+        for name in ("min_freq", "embedding_dim", "hidden_size", "batch_size"):
+            positive_int(name, getattr(self, name))
+        if self.max_len is not None:
+            positive_int("max_len", self.max_len)
+        if self.patience is not None:
+            positive_int("patience", self.patience)
+        boolean("bidirectional", self.bidirectional)
+        for name in ("dropout", "word_dropout", "label_smoothing"):
+            probability(name, getattr(self, name))
+        real("lr", self.lr, low=0.0, low_open=True)
+        real("lr_decay", self.lr_decay, low=0.0, low_open=True)
+        real("weight_decay", self.weight_decay, low=0.0)
+        if self.clip_grad_norm is not None:
+            real("clip_grad_norm", self.clip_grad_norm, low=0.0, low_open=True)
+        if self.forget_bias is not None:
+            real("forget_bias", self.forget_bias)
 
 
 #: Label types that survive ``save`` and ``torch.load(weights_only=True)``.

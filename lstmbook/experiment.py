@@ -36,6 +36,7 @@ from lstmbook.progress import bar as progress_bar
 from lstmbook.stats import fisher_exact, interval_text, wilson_interval
 from lstmbook.tables import Table
 from lstmbook.train import accuracy, evaluate, fit, within
+from lstmbook.validate import positive_int, real
 
 Builder = Callable[[int, int, int], nn.Module]
 Pair = tuple[NDArray, NDArray]
@@ -153,6 +154,15 @@ class Budget:
     lr: float = 0.02
     clip_grad_norm: float | None = 1.0
     forget_bias: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("hidden_size", "epochs", "batch_size"):
+            positive_int(name, getattr(self, name))
+        real("lr", self.lr, low=0.0, low_open=True)
+        if self.clip_grad_norm is not None:
+            real("clip_grad_norm", self.clip_grad_norm, low=0.0, low_open=True)
+        if self.forget_bias is not None:
+            real("forget_bias", self.forget_bias)
 
     def steps(self, task: Task) -> int:
         """Optimizer steps per model on ``task``: epochs times batches per epoch."""

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
-from lstmbook.validate import positive_int
+from lstmbook.validate import positive_int, real
 
 
 class Linear:
@@ -78,6 +78,7 @@ def clip_grad_norm(grads: Params, max_norm: float) -> float:
 
     Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
     """
+    max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
     norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
     if norm > max_norm:
         for g in grads.values():
@@ -101,6 +102,14 @@ class Adam:
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
     ) -> None:
+        lr = real("lr", lr, low=0.0)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        betas = (
+            real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+            real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True),
+        )
+        eps = real("eps", eps, low=0.0, low_open=True)
         self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
         self.m = {k: np.zeros_like(p) for k, p in params.items()}
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
@@ -173,6 +182,14 @@ class TrainConfig:
     max_norm: float = 1.0  # gradient clipping threshold (joint L2 norm)
     seed: int = 0  # initialisation and mini-batch order
     dtype: Any = np.float32  # np.float32 or np.float64
+
+    def __post_init__(self) -> None:
+        positive_int("hidden_size", self.hidden_size)
+        positive_int("steps", self.steps)
+        positive_int("batch_size", self.batch_size)
+        real("lr", self.lr, low=0.0, low_open=True)
+        real("max_norm", self.max_norm, low=0.0, low_open=True)
+        positive_int("seed", self.seed, minimum=0)
 
 
 @dataclass

@@ -49,6 +49,8 @@ def normalize_quotes(text: str) -> str:
     >>> print(normalize_quotes("\u201cdon\u2019t\u201d `it'"))
     "don't" 'it'
     """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     return text.translate(QUOTES)
 
 

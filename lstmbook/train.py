@@ -29,6 +29,7 @@ from lstmbook.checking import report, require_callable
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
+from lstmbook.validate import boolean, positive_int, real, tensor
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -48,6 +49,20 @@ class TrainConfig:
     patience: int | None = None  # stop after this many epochs without a lower val loss
     restore_best: bool = True  # end with the weights of the epoch of lowest val loss
     seed: int = 0  # seeds torch (dropout, initial state) and the order of the batches
+
+    def __post_init__(self) -> None:
+        positive_int("epochs", self.epochs)
+        positive_int("batch_size", self.batch_size)
+        real("lr", self.lr, low=0.0)
+        real("weight_decay", self.weight_decay, low=0.0)
+        if self.clip_grad_norm is not None:
+            real("clip_grad_norm", self.clip_grad_norm, low=0.0, low_open=True)
+        if self.patience is not None:
+            positive_int("patience", self.patience)
+        boolean("restore_best", self.restore_best)
+        positive_int("seed", self.seed, minimum=0)
+        if not callable(self.optimizer):
+            raise TypeError(f"optimizer must be callable, got {type(self.optimizer).__name__}")
 
 
 @dataclass
@@ -96,6 +111,33 @@ def make_loader(
     )
 
 
+def _dtype(model: nn.Module) -> torch.dtype:
+    parameter = next(model.parameters(), None)
+    return parameter.dtype if parameter is not None else torch.get_default_dtype()
+
+
+def _pair(name: str, data: Data, dtype: torch.dtype) -> Data:
+    """``data`` checked: a DataLoader as it is; a pair ``(X, y)`` as tensors, finite, of one
+    length, floating ones converted to ``dtype`` (the model's: float64 NumPy data is welcome)."""
+    if isinstance(data, DataLoader):
+        return data
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise TypeError(f"{name} must be a DataLoader or a pair (X, y), got {type(data).__name__}")
+    X, y = (_as_tensor(f"{name}[{k}]", v, dtype) for k, v in enumerate(data))
+    if len(X) != len(y):
+        raise ValueError(f"{name} must hold as many targets as examples, got {len(X)} and {len(y)}")
+    return X, y
+
+
+def _as_tensor(name: str, value: object, dtype: torch.dtype) -> Tensor:
+    """Integers stay integers (labels, token ids); floats become ``dtype``, and must be finite."""
+    kind = value.dtype if isinstance(value, Tensor | np.ndarray) else np.asarray(value).dtype
+    integer = kind in (torch.int64, torch.int32, torch.uint8) or (
+        isinstance(kind, np.dtype) and np.issubdtype(kind, np.integer)
+    )
+    return tensor(name, value, dtype=torch.long if integer else dtype)
+
+
 def _loader(data: Data, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     if isinstance(data, DataLoader):
         return data
@@ -110,6 +152,12 @@ def accuracy(logits: Tensor, y: Tensor) -> float:
     >>> accuracy(torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]]), torch.tensor([0, 1, 1]))
     0.6666666666666666
     """
+    if not isinstance(logits, Tensor) or not isinstance(y, Tensor):
+        raise TypeError(
+            f"logits and y must be tensors, got {type(logits).__name__}, {type(y).__name__}"
+        )
+    if tuple(y.shape) != tuple(logits.shape[:-1]):
+        raise ValueError(f"y must have shape {tuple(logits.shape[:-1])}, got {tuple(y.shape)}")
     return (logits.argmax(dim=-1) == y).double().mean().item()
 
 
@@ -120,7 +168,11 @@ def within(tol: float) -> Metric:
     0.5
     """
 
+    tol = real("tol", tol, low=0.0, low_open=True)
+
     def metric(prediction: Tensor, y: Tensor) -> float:
+        if prediction.shape != y.shape:
+            raise ValueError(f"y must have shape {tuple(prediction.shape)}, got {tuple(y.shape)}")
         return ((prediction - y).abs() < tol).double().mean().item()
 
     metric.__name__ = f"within_{tol}"
@@ -130,10 +182,11 @@ def within(tol: float) -> Metric:
 @torch.no_grad()
 def predict(model: nn.Module, X: np.ndarray | Tensor, batch_size: int = 512, device=None) -> Tensor:
     """The model's outputs for every sequence of ``X`` (in eval mode), on the CPU."""
+    batch_size = positive_int("batch_size", batch_size)
+    X = _as_tensor("X", X, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
-    X = torch.as_tensor(X)
     out = torch.cat(
         [model(X[i : i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
     )
@@ -209,14 +262,20 @@ def fit(
     >>> history.epochs, history.val_loss[-1] < 1e-3 < history.val_loss[0]
     (30, True)
     """
-    config = replace(config or TrainConfig(), **overrides)
-    for name in ("epochs", "batch_size"):
-        if getattr(config, name) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
-    if config.patience is not None and config.patience < 1:
-        raise ValueError(f"patience must be >= 1 or None, got {config.patience}")
-    if config.clip_grad_norm is not None and not config.clip_grad_norm > 0:
-        raise ValueError(f"clip_grad_norm must be > 0 or None, got {config.clip_grad_norm}")
+    config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    dtype = _dtype(model)
+    train, val = _pair("train", train, dtype), _pair("val", val, dtype)
+    if (
+        isinstance(train, tuple)
+        and isinstance(val, tuple)
+        and train[0].shape[1:] != val[0].shape[1:]
+    ):
+        raise ValueError(
+            f"val must hold examples of the shape train holds, {tuple(train[0].shape[1:])}, "
+            f"got {tuple(val[0].shape[1:])}"
+        )
     device = torch.device(device) if device is not None else default_device()
     torch.manual_seed(config.seed)
     train_loader = _loader(train, config.batch_size, shuffle=True, seed=config.seed)

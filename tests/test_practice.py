@@ -134,7 +134,7 @@ def test_window_sign_task_is_seeded_and_balanced():
 def test_window_sign_task_rejects_bad_arguments():
     with pytest.raises(ValueError, match="a <= b"):
         window_sign_task(5, 10, offsets=(1, 0))
-    with pytest.raises(ValueError, match="window length 4"):
+    with pytest.raises(ValueError, match="T must be an int >= 4"):
         window_sign_task(5, 3, offsets=(-3, 0))
     with pytest.raises(ValueError, match="n must"):
         window_sign_task(0, 10)

@@ -140,8 +140,8 @@ def test_classification_with_accuracy():
 @pytest.mark.parametrize(
     ("overrides", "error", "match"),
     [
-        ({"epochs": 0}, ValueError, "epochs must be >= 1"),
-        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
         ({"patience": 0}, ValueError, "patience"),
         ({"clip_grad_norm": -1.0}, ValueError, "clip_grad_norm"),
         ({"not_a_field": 1}, TypeError, "not_a_field"),
