@@ -85,24 +85,6 @@ def plot_histories(
     return fig
 
 
-def plot_grad_norms(history: History, clip: float | None = None, ax: Axes | None = None) -> Figure:
-    """The total gradient norm (before clipping) at every optimizer step, and the clip level.
-
-    >>> fig = plot_grad_norms(History(step_grad_norm=[3.0, 1.0, 0.5]), clip=1.0)
-    >>> fig.axes[0].get_xlabel()
-    'optimizer step'
-    >>> plt.close(fig)
-    """
-    fig, (ax,) = _axes(ax)
-    ax.plot(history.step_grad_norm, linewidth=0.8, label="gradient norm")
-    if clip is not None:
-        ax.axhline(clip, color="C3", linestyle="--", label=f"clip at {clip:g}")
-    ax.set(xlabel="optimizer step", ylabel="total gradient norm (L2)", yscale="log")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return fig
-
-
 def plot_against_length(
     lengths: Sequence[int],
     results: Mapping[str, Sequence[float]],
