@@ -110,7 +110,8 @@ def test_rescaling_the_weights_changes_nothing():
         cell.weight_ih.mul_(7.0)
         cell.weight_hh.mul_(3.0)
     after, _ = run_cell(cell, x)
-    torch.testing.assert_close(after, before, rtol=1e-10, atol=1e-12)
+    # not exact: the epsilon 1e-5 under the square root still sees the scale (measured 4e-8)
+    torch.testing.assert_close(after, before, rtol=1e-6, atol=1e-7)
 
 
 def test_gradients_match_finite_differences():
