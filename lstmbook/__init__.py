@@ -1,26 +1,40 @@
-"""lstmbook: the small package behind LSTM Book.
+"""lstmbook: the small package behind LSTM Book, one idea per module.
 
-One module per idea, in the order the chapters use them:
+- ``gates``: a gate, memory decay and the one-unit LSTM cell step, in scalars (ch. 1)
+- ``numpy_lstm``: the source's four-matrix cell and the fused NumPy LSTM, forward and backward (ch.
+  2)
+- ``numpy_nn``: just enough NumPy to train it: Linear, cross_entropy, clip_grad_norm, Adam,
+  train_classifier
+- ``gradcheck``: finite-difference gradient checks and the comparison with torch.nn.LSTM
+- ``bench``: ``python -m lstmbook.bench``: the NumPy LSTM against PyTorch's, timed
+- ``data``: seeded sequence tasks that need memory (sine, adding, first-last, window sign), split
+- ``cells``: the torch LSTM cells (standard, peephole, CIFG, NFG, layer-norm), CELLS, run_cell
+- ``models``: SequenceModel (a torch layer or a cell, read out as final state, last output or per
+  step), forget-bias and chrono init
+- ``train``: fit, evaluate, predict, metrics, TrainConfig and History; runs over seeds
+- ``tbptt``: truncated backpropagation through time over long streams
+- ``experiment``: the comparison runner: tasks, named models, one budget, runs over seeds, k-of-n
+  tables
+- ``probes``: looking inside: gate traces, gradients that reach early steps, online outputs
+- ``plots``: every training and comparison figure
+- ``reviews``: the Rotten Tomatoes reviews: read, normalise, de-duplicate, split
+- ``text``: tokens, vocabulary, padded batches of ids, length-bucketed loaders
+- ``classify``: the LSTM text classifier, the fitted pipeline with save and load, the bag-of-words
+  baseline
+- ``widgets``: the slider explorers and the live text demo: the one module that loads ipywidgets
+- ``diagram``: the LSTM cell diagram
+- ``checking``: what every exercise checker shares: the reader's code run safely, one verdict line
+- ``validate``: the argument checks every public entry point makes (named errors)
+- ``stats``: Wilson intervals, Fisher's and McNemar's exact tests
+- ``tables``: Table: results as Markdown tables in the book, aligned text in tests
+- ``style``: the book's figure style and gate colours
+- ``listing``: code listings without docstrings
+- ``progress``: progress bars shown live and never stored
 
-- ``gates``: the activations, a gate, a one-unit LSTM cell step, memory decay (chapter 1)
-- ``widgets``, ``diagram``: slider explorers, live and kernel-less, and the cell diagram (ch. 1);
-  ``widgets`` is the one module that loads ipywidgets (chapter 5's live demo lives there too)
-- ``numpy_lstm``, ``gradcheck``, ``bench``: an LSTM in NumPy, forward and backward, equal to
-  ``torch.nn.LSTM``; finite-difference checks; ``python -m lstmbook.bench`` (chapter 2)
-- ``data``: seeded sequence tasks that really need memory (chapters 2 to 6)
-- ``train``, ``models``, ``plots``: a short training loop, sequence models that read the right
-  final state, training curves (chapters 3 to 6)
-- ``cells``, ``variants``: peephole, CIFG and no-forget-gate cells, and the comparison over seeds
-  (chapter 4)
-- ``reviews``, ``text``: real movie reviews, and a text classifier from tokens to a demo (chapter 5)
-- ``layernorm``, ``practice``: a layer-normalised cell and the ablations of training practice
-  (chapter 6)
-- ``checking``: what the exercise checkers share
-- ``validate``: the checks every public entry point makes of its arguments (named errors)
-- ``stats``: Wilson intervals, Fisher's and McNemar's exact tests, for results over seeds
-- ``tables``, ``style``, ``listing``, ``progress``: how results look in the book (tables, the
-  one figure style and gate colours, code listings without docstrings, progress bars that are
-  shown live and never stored)
+Symbols used throughout: ``B`` batch, ``T`` time steps, ``D`` (or ``I``) input features, ``H``
+hidden units, ``G`` gate blocks; ``W_ih`` (NumPy) is ``weight_ih`` (torch), shape ``(G*H, D)``.
+The NumPy chapters' modules (``gates``, ``numpy_lstm``, ``numpy_nn``, ``gradcheck``, ``data``)
+load neither torch nor ipywidgets (``tests/test_import_layers.py``).
 """
 
 __version__ = "0.1.0"

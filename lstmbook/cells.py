@@ -38,7 +38,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from lstmbook.checking import call_reader, report, wrong_shape
+from lstmbook.checking import call_reader, report, require_callable, wrong_shape
+from lstmbook.validate import positive_int
 
 State = tuple[Tensor, Tensor]
 
@@ -46,18 +47,16 @@ State = tuple[Tensor, Tensor]
 class GatedCell(nn.Module):
     """Shared parts of the cells: the parameters, their initialisation and the pre-activations.
 
-    Subclasses set ``GATES`` (the names of their gate blocks, in order) and write ``forward``.
+    Subclasses set ``GATES`` (the names of their gate blocks, in order) and write ``forward``;
+    :meth:`readout` (``h = o * tanh(c)``) is the hook a cell changes to read its state otherwise.
     """
 
     GATES: str = "ifgo"
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
+        input_size = positive_int("input_size", input_size)
+        hidden_size = positive_int("hidden_size", hidden_size)
         self.input_size, self.hidden_size = input_size, hidden_size
         G, H = len(self.GATES), hidden_size
         self.weight_ih = nn.Parameter(torch.empty(G * H, input_size))
@@ -108,6 +107,10 @@ class GatedCell(nn.Module):
             )
         return h, c
 
+    def readout(self, o: Tensor, c: Tensor) -> Tensor:
+        """The hidden state read from the new cell state: ``h = o * tanh(c)``."""
+        return o * torch.tanh(c)
+
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, gates={'|'.join(self.GATES)}"
 
@@ -136,14 +139,41 @@ class LSTMCell(GatedCell):
         super().__init__(input_size, hidden_size)
         self.reset_parameters()
 
-    def forward(self, x: Tensor, state: State | None = None) -> State:
-        """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
-        h, c = self._check(x, state)
+    @classmethod
+    def from_torch(cls, lstm: nn.LSTM | nn.LSTMCell) -> LSTMCell:
+        """A cell with the weights of ``lstm`` (its first layer, forward direction), same dtype.
+
+        >>> lstm = nn.LSTM(3, 5, batch_first=True)
+        >>> x = torch.randn(2, 7, 3)
+        >>> cell = LSTMCell.from_torch(lstm)
+        >>> torch.allclose(run_cell(cell, x)[0], lstm(x)[0], rtol=1e-5, atol=1e-6)
+        True
+        """
+        if not isinstance(lstm, nn.LSTM | nn.LSTMCell):
+            raise TypeError(f"lstm must be an nn.LSTM or nn.LSTMCell, got {type(lstm).__name__}")
+        suffix = "_l0" if isinstance(lstm, nn.LSTM) else ""
+        if getattr(lstm, "proj_size", 0) or not lstm.bias:
+            raise ValueError("lstm must have biases and no projection (proj_size=0)")
+        weight = getattr(lstm, "weight_ih" + suffix)
+        cell = cls(lstm.input_size, lstm.hidden_size).to(weight.dtype)
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(cell, name).copy_(getattr(lstm, name + suffix))
+        return cell
+
+    def gates(self, x: Tensor, h: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The gates ``i, f, o`` and the candidate ``g`` of one step, each ``(batch, H)``."""
         z_i, z_f, z_g, z_o = self.preactivations(x, h)
         i, f, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.sigmoid(z_o)
         g = torch.tanh(z_g)
+        return i, f, g, o
+
+    def forward(self, x: Tensor, state: State | None = None) -> State:
+        """One step: ``x (batch, I)`` and ``(h, c)`` (zeros if None) to the next ``(h, c)``."""
+        h, c = self._check(x, state)
+        i, f, g, o = self.gates(x, h)
         c = f * c + i * g
-        h = o * torch.tanh(c)
+        h = self.readout(o, c)
         return h, c
 
 
@@ -182,7 +212,7 @@ class PeepholeLSTMCell(GatedCell):
         g = torch.tanh(z_g)
         c = f * c_prev + i * g
         o = torch.sigmoid(z_o + self.w_co * c)
-        h = o * torch.tanh(c)
+        h = self.readout(o, c)
         return h, c
 
 
@@ -212,7 +242,7 @@ class CIFGCell(GatedCell):
         z_f, z_g, z_o = self.preactivations(x, h)
         f, g, o = torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
         c = f * c + (1.0 - f) * g
-        h = o * torch.tanh(c)
+        h = self.readout(o, c)
         return h, c
 
 
@@ -242,16 +272,85 @@ class NoForgetGateCell(GatedCell):
         z_i, z_g, z_o = self.preactivations(x, h)
         i, g, o = torch.sigmoid(z_i), torch.tanh(z_g), torch.sigmoid(z_o)
         c = c + i * g
-        h = o * torch.tanh(c)
+        h = self.readout(o, c)
         return h, c
 
 
-#: The cells by name, as :class:`CellSequenceModel` accepts them.
+#: The ``epsilon`` under the square root of every layer norm here, as in ``nn.LayerNorm``.
+EPS = 1e-5
+
+
+class LayerNormLSTMCell(LSTMCell):
+    r"""An LSTM cell with layer normalisation (Ba, Kiros and Hinton, 2016).
+
+    .. math::
+
+        z = \mathrm{LN}(W_{ih} x_t; \alpha_{ih}) + \mathrm{LN}(W_{hh} h_{t-1}; \alpha_{hh})
+        + b_{ih} + b_{hh},\quad c_t = f_t c_{t-1} + i_t g_t,\quad
+        h_t = o_t \tanh(\mathrm{LN}(c_t; \alpha_c, \beta_c))
+
+    The two gate-side norms run over all ``4H`` pre-activations together, as in the paper. Their
+    bias (the paper's :math:`\beta_1, \beta_2`) would only add to the gate bias
+    ``b_ih + b_hh``, so they have a gain and no bias of their own.
+
+    Parameters: ``weight_ih (4H, I)``, ``weight_hh (4H, H)``, ``bias_ih (4H,)``,
+    ``bias_hh (4H,)`` (blocks ``i | f | g | o``, as in :class:`lstmbook.cells.LSTMCell`), gains
+    ``gain_ih (4H,)``, ``gain_hh (4H,)``, ``gain_c (H,)`` and ``bias_c (H,)``. Initialisation:
+    weights uniform in ``[-1/sqrt(H), 1/sqrt(H)]`` as PyTorch's, every gain 1, every bias 0.
+
+    One step maps ``x (batch, input_size)`` and ``(h, c)``, each ``(batch, hidden_size)``
+    (zeros if None), to the next ``(h, c)``; :func:`lstmbook.cells.run_cell` runs it over a
+    sequence ``(batch, time, features)``.
+
+    >>> _ = torch.manual_seed(0)
+    >>> cell = LayerNormLSTMCell(input_size=3, hidden_size=5)
+    >>> h, c = cell(torch.randn(2, 3))
+    >>> h.shape, c.shape, bool(h.abs().max() < 1)
+    (torch.Size([2, 5]), torch.Size([2, 5]), True)
+    """
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        # GatedCell's, not LSTMCell's: the gains must exist before reset_parameters runs
+        GatedCell.__init__(self, input_size, hidden_size)
+        G, H = len(self.GATES), hidden_size
+        self.gain_ih = nn.Parameter(torch.empty(G * H))
+        self.gain_hh = nn.Parameter(torch.empty(G * H))
+        self.gain_c = nn.Parameter(torch.empty(H))
+        self.bias_c = nn.Parameter(torch.empty(H))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weights uniform in ``[-1/sqrt(H), 1/sqrt(H)]``; gains 1; biases 0."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        nn.init.uniform_(self.weight_ih, -bound, bound)
+        nn.init.uniform_(self.weight_hh, -bound, bound)
+        for bias in (self.bias_ih, self.bias_hh, self.bias_c):
+            nn.init.zeros_(bias)
+        for gain in (self.gain_ih, self.gain_hh, self.gain_c):
+            nn.init.ones_(gain)
+
+    def preactivations(self, x: Tensor, h: Tensor) -> tuple[Tensor, ...]:
+        """``LN(W_ih x) + LN(W_hh h) + b_ih + b_hh``, one ``(batch, H)`` block per gate."""
+        n = (len(self.GATES) * self.hidden_size,)  # all 4H together
+        W_ih_x, W_hh_h = F.linear(x, self.weight_ih), F.linear(h, self.weight_hh)
+        z_x = F.layer_norm(W_ih_x, n, self.gain_ih, None, EPS)
+        z_h = F.layer_norm(W_hh_h, n, self.gain_hh, None, EPS)
+        z = z_x + z_h + self.bias_ih + self.bias_hh
+        return z.chunk(len(self.GATES), dim=-1)
+
+    def readout(self, o: Tensor, c: Tensor) -> Tensor:
+        """``h = o * tanh(LN(c; gain_c, bias_c))``: the cell state is normalised before tanh."""
+        c_hat = F.layer_norm(c, (self.hidden_size,), self.gain_c, self.bias_c, EPS)
+        return o * torch.tanh(c_hat)
+
+
+#: Every cell by name: :func:`lstmbook.models.cell_model` builds a model around one.
 CELLS: dict[str, type[GatedCell]] = {
     "lstm": LSTMCell,
     "peephole": PeepholeLSTMCell,
     "cifg": CIFGCell,
     "nfg": NoForgetGateCell,
+    "ln-lstm": LayerNormLSTMCell,
 }
 
 
@@ -283,74 +382,26 @@ def run_cell(
     return torch.stack(outputs, dim=1), state
 
 
-class CellSequence(nn.Module):
-    """A cell and :func:`run_cell` as one layer: ``x (batch, time, I) -> (output, (h_T, c_T))``.
+class CellLayer(nn.Module):
+    """A cell and :func:`run_cell` as one layer, called like a batch-first ``nn.LSTM``:
+    ``x (batch, time, I) -> (output (batch, time, H), (h_T, c_T))``.
 
-    >>> layer = CellSequence(PeepholeLSTMCell(2, 4))
+    >>> layer = CellLayer(PeepholeLSTMCell(2, 4))
     >>> output, (h, c) = layer(torch.zeros(3, 6, 2))
-    >>> output.shape
-    torch.Size([3, 6, 4])
+    >>> output.shape, h.shape
+    (torch.Size([3, 6, 4]), torch.Size([3, 4]))
     """
 
     def __init__(self, cell: GatedCell) -> None:
         super().__init__()
-        self.cell = cell
-
-    def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
-        return run_cell(self.cell, x, state)
-
-
-class CellModel(nn.Module):
-    """Any :class:`GatedCell` (this module's, or :class:`lstmbook.layernorm.LayerNormLSTMCell`)
-    and a linear head.
-
-    ``(batch, time, input_size) -> (batch, output_size)``, or ``(batch,)`` when
-    ``output_size == 1``: the cell runs over the sequence (:func:`run_cell`) and the head reads
-    its last hidden state ``h_T``.
-
-    >>> _ = torch.manual_seed(0)
-    >>> CellModel(CIFGCell(2, 8), output_size=3)(torch.randn(4, 10, 2)).shape
-    torch.Size([4, 3])
-    """
-
-    def __init__(self, cell: GatedCell, output_size: int) -> None:
-        super().__init__()
         if not isinstance(cell, GatedCell):
             raise TypeError(f"cell must be a GatedCell, got {type(cell).__name__}")
-        self.rnn = CellSequence(cell)
-        self.head = nn.Linear(cell.hidden_size, output_size)
+        self.cell = cell
+        self.input_size, self.hidden_size = cell.input_size, cell.hidden_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
-        if not isinstance(x, Tensor) or x.dim() != 3:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (batch, time, features), got {shape}")
-        _, (h, _) = self.rnn(x)
-        out = self.head(h)
-        return out.squeeze(-1) if out.shape[-1] == 1 else out
-
-
-class CellSequenceModel(CellModel):
-    """A cell run over the sequence and a linear head on ``h_T``: ``(batch, time, I) -> out``.
-
-    The counterpart of :class:`lstmbook.models.SequenceModel` for the cells of this module: the
-    output is ``(batch, output_size)`` for a classifier, ``(batch,)`` when ``output_size == 1``.
-
-    Args:
-        input_size: features per time step.
-        hidden_size: units of the cell.
-        output_size: classes (logits) or 1 (a regressor).
-        cell: a name in :data:`CELLS`: ``"lstm"``, ``"peephole"``, ``"cifg"`` or ``"nfg"``.
-
-    >>> _ = torch.manual_seed(0)
-    >>> CellSequenceModel(2, 8, 1, cell="nfg")(torch.randn(4, 10, 2)).shape
-    torch.Size([4])
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, output_size: int, cell: str = "lstm"):
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        super().__init__(CELLS[cell](input_size, hidden_size), output_size)
+    def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """:func:`run_cell` of this layer's cell over ``x``, from ``state`` (zeros if None)."""
+        return run_cell(self.cell, x, state)
 
 
 # Exercise checkers ------------------------------------------------------------------------------
@@ -436,3 +487,37 @@ def check_gru_step(fn: Callable[..., Tensor]) -> bool:
             "(W_hn h + b_hn), bias included, and h_t = (1 - z) * n + z * h.",
         )
     return report(True, "the same step as nn.GRUCell.", "")
+
+
+def check_layer_norm(fn: Callable[[Tensor, Tensor, Tensor], Tensor]) -> bool:
+    """Exercise checker: ``fn(z, gain, bias)`` should layer-normalise ``z (batch, n)``.
+
+    Expected: ``gain * (z - mean) / sqrt(var + 1e-5) + bias``, the mean and the (biased)
+    variance taken over the last axis of each row, as ``torch.nn.functional.layer_norm``.
+    Prints "Correct: ..." and returns True, or says what differs and returns False.
+    """
+    require_callable(fn)
+    generator = torch.Generator().manual_seed(0)
+    z = 3.0 + 2.0 * torch.randn(4, 12, generator=generator, dtype=torch.float64)
+    gain = torch.rand(12, generator=generator, dtype=torch.float64) + 0.5
+    bias = torch.randn(12, generator=generator, dtype=torch.float64)
+    expected = F.layer_norm(z, (12,), gain, bias, EPS)
+    ok, got = call_reader(fn, z, gain, bias)
+    if not ok:
+        return False
+    if problem := wrong_shape(got, expected):
+        print(f"Not yet: {problem}.")
+        return False
+    if torch.allclose(got.double(), expected, rtol=1e-5, atol=1e-6):
+        print("Correct: each row has mean 0 and variance 1 before the gain and the bias.")
+        return True
+    unbiased = F.layer_norm(z, (12,), None, None, EPS) * (11 / 12) ** 0.5 * gain + bias
+    if torch.allclose(got.double(), unbiased, rtol=1e-4, atol=1e-5):
+        print("Not yet: use the biased variance (divide by n, torch.var(..., unbiased=False)).")
+        return False
+    per_column = gain * (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + EPS) + bias
+    if torch.allclose(got.double(), per_column, rtol=1e-4, atol=1e-5):
+        print("Not yet: normalise each row over its features (dim=-1), not over the batch.")
+        return False
+    print("Not yet: the values differ from torch.nn.functional.layer_norm.")
+    return False

@@ -5,9 +5,9 @@ character that could come next. It is scored in *bits per character*: the mean o
 ``-log2 p(next character)`` over a text it did not train on.
 
 - :func:`fit_char_lm` trains one on a text by stateful truncated backpropagation through time
-  (chapter 6): the text is one stream cut into ``batch_size`` rows (:func:`lstmbook.practice.
+  (chapter 6): the text is one stream cut into ``batch_size`` rows (:func:`lstmbook.tbptt.
   batchify`); every optimizer step reads the next ``seq_len`` characters of each row, starting
-  from the state the previous chunk ended in (detached, :func:`lstmbook.practice.detach_state`),
+  from the state the previous chunk ended in (detached, :func:`lstmbook.tbptt.detach_state`),
   with the gradient clipped by norm. The result is a :class:`CharLM`: ``bits_per_char``,
   ``sample``, ``states``, ``save``; :func:`load_char_lm` reads one back.
 - The baselines: :class:`Unigram` (character frequencies) and :class:`KneserNey` (an
@@ -46,7 +46,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lstmbook import validate
-from lstmbook.practice import batchify, detach_state
+from lstmbook.tbptt import batchify, detach_state
 from lstmbook.progress import bar
 
 CELLS = ("lstm", "gru", "rnn")

@@ -5,8 +5,8 @@ minLSTM, minGRU, sLSTM, mLSTM and a small causal Transformer (PyTorch's own laye
 layer with a linear head, on two tasks, and writes what it measured to :data:`LOG` (JSON), which
 the chapter reads and a test compares with the chapter's tables:
 
-- **the adding problem** at a long ``T`` (:func:`lstmbook.variants.adding_task`, trained by
-  :func:`lstmbook.variants.run_experiment`): test MSE and whether it fell below a tenth of the
+- **the adding problem** at a long ``T`` (:func:`lstmbook.experiment.adding_task`, trained by
+  :func:`lstmbook.experiment.run_experiment`): test MSE and whether it fell below a tenth of the
   always-0.5 baseline (:data:`lstmbook.data.ADDING_BASELINE_MSE`), chosen before any run;
 - **character-level Shakespeare** (chapter 7's split, :func:`lstmbook.shakespeare.load_split`):
   next-character prediction on windows of the training plays, scored in bits per character on
@@ -43,7 +43,7 @@ from lstmbook.modern import MLSTM, SLSTM, MinGRU, MinLSTM
 from lstmbook.stats import interval_text
 from lstmbook.tables import Table
 from lstmbook.train import evaluate, fit, make_loader
-from lstmbook.variants import Budget, adding_task, run_experiment
+from lstmbook.experiment import Budget, adding_task, run_experiment
 
 #: Where the script writes its results (committed with the package).
 LOG = Path(__file__).with_name("compare_modern.json")

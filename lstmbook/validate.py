@@ -6,6 +6,19 @@ where the conversion is lossless and documented: a NumPy float64 array becomes t
 an ``np.int64`` a Python ``int``), or raises ``TypeError`` (wrong kind of thing) or ``ValueError``
 (right kind, wrong value). NumPy only: torch is imported inside ``tensor`` alone.
 
+What is converted, and what is refused (the same rule everywhere):
+
+- converted: float data of another precision (a reader's float64 NumPy array) to the model's
+  dtype; lists and NumPy arrays to tensors; NumPy integers to ``int``; integer labels and token
+  ids to ``torch.long``;
+- refused: NaN or inf, a wrong rank or feature size, targets whose shape would broadcast,
+  mismatched lengths, empty data, zero or negative sizes, a ``bool`` where a number or a flag
+  string where a ``bool`` is expected, one string where a list of strings is expected, unknown
+  option strings, and optimiser settings that would give NaN or reverse the gradient.
+
+Config dataclasses (``TrainConfig``, ``TextConfig``, ``Budget``) check their fields when built
+(``__post_init__``), so a bad setting fails where it is written, not inside training.
+
 >>> positive_int("hidden_size", 8)
 8
 >>> positive_int("hidden_size", 0)

@@ -36,7 +36,7 @@ from lstmbook.gates import OneUnitCell, cell_step, gate, half_life, memory_trace
 from lstmbook.style import GATE_COLORS
 
 if TYPE_CHECKING:
-    from lstmbook.text import TextClassifier
+    from lstmbook.classify import TextClassifier
 
 Mode = Literal["live", "kernel_less"]
 FIGSIZE = (5.6, 3.0)  # inches at DPI: narrower than the 688-px column, light as a frame

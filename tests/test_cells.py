@@ -14,8 +14,7 @@ from torch import nn
 
 from lstmbook.cells import (
     CELLS,
-    CellSequence,
-    CellSequenceModel,
+    CellLayer,
     CIFGCell,
     LSTMCell,
     NoForgetGateCell,
@@ -27,7 +26,7 @@ from lstmbook.cells import (
 )
 
 TOL = {"rtol": 1e-12, "atol": 1e-14}
-ALL_CELLS = [LSTMCell, PeepholeLSTMCell, CIFGCell, NoForgetGateCell]
+ALL_CELLS = list(CELLS.values())  # every cell, the layer-normalised one included
 I, H, B, T = 3, 5, 4, 7  # noqa: E741 - input size, hidden size, batch, time, as in the math
 
 
@@ -106,9 +105,9 @@ class TestCellContract:
             cell([[0.0] * I])
         with pytest.raises(ValueError, match=r"\(batch, time >= 1, features\)"):
             run_cell(cell, randn(B, I))
-        with pytest.raises(ValueError, match="hidden_size must be >= 1, got 0"):
+        with pytest.raises(ValueError, match="hidden_size must be an int >= 1, got 0"):
             cls(I, 0)
-        with pytest.raises(TypeError, match="input_size must be an int"):
+        with pytest.raises(TypeError, match="input_size must be an int >= 1, got 2.0"):
             cls(2.0, H)
 
     def test_gate_slice_rejects_a_gate_the_cell_lacks(self, cls):
@@ -199,37 +198,28 @@ def test_nfg_cell_state_never_shrinks_when_every_candidate_is_positive():
     assert (c > 0).all() and (c <= T).all()
 
 
-# The sequence layer and model ---------------------------------------------------------------------
+# The cell from PyTorch's weights ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(CELLS))
-def test_cell_sequence_model_shapes(name):
-    torch.manual_seed(0)
-    regressor = CellSequenceModel(I, H, 1, cell=name)
-    classifier = CellSequenceModel(I, H, 3, cell=name)
-    x = torch.randn(B, T, I)
-    assert regressor(x).shape == (B,) and classifier(x).shape == (B, 3)
+@pytest.mark.parametrize("source", [nn.LSTM(I, H).double(), nn.LSTMCell(I, H).double()])
+def test_from_torch_copies_the_weights_and_computes_the_same_steps(source):
+    cell, x = LSTMCell.from_torch(source), randn(B, T, I)
+    assert cell.weight_ih.dtype == torch.float64
+    expected = source(x.transpose(0, 1))[0].transpose(0, 1) if isinstance(source, nn.LSTM) else None
+    if expected is None:
+        h = c = torch.zeros(B, H, dtype=torch.float64)
+        steps = []
+        for t in range(T):
+            h, c = source(x[:, t], (h, c))
+            steps.append(h)
+        expected = torch.stack(steps, dim=1)
+    torch.testing.assert_close(run_cell(cell, x)[0], expected, **TOL)
 
 
-def test_cell_sequence_model_reads_the_final_hidden_state():
-    torch.manual_seed(0)
-    model = CellSequenceModel(I, H, 2, cell="cifg")
-    x = torch.randn(B, T, I)
-    _, (h, _) = run_cell(model.rnn.cell, x)
-    torch.testing.assert_close(model(x), model.head(h))
-
-
-def test_cell_sequence_is_run_cell():
-    layer = CellSequence(make(LSTMCell))
+def test_cell_layer_is_run_cell():
+    layer = CellLayer(make(LSTMCell))
     x = randn(B, T, I)
     torch.testing.assert_close(layer(x)[0], run_cell(layer.cell, x)[0], **TOL)
-
-
-def test_cell_sequence_model_rejects_bad_input():
-    with pytest.raises(ValueError, match="cell must be one of"):
-        CellSequenceModel(I, H, 1, cell="gru")
-    with pytest.raises(ValueError, match=r"\(batch, time, features\), got \(4, 3\)"):
-        CellSequenceModel(I, H, 1)(torch.zeros(B, I))
 
 
 # The exercise checkers ----------------------------------------------------------------------------

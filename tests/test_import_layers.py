@@ -4,22 +4,17 @@ test loads cannot hide what another needs."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-NUMPY_ONLY = ["gates", "numpy_lstm", "gradcheck", "diagram", "stats", "tables", "style"]
-NUMPY_ONLY += ["shakespeare"]
-TORCH_SIDE = ["bench", "cells", "data", "layernorm", "models", "plots", "practice", "reviews"]
-TORCH_SIDE += ["text", "train", "variants", "checking", "listing", "progress"]
-# chapter 8: NumPy at import; torch, statsmodels and pandas only inside the calls that need them
-NUMPY_ONLY += ["forecast", "series"]
-TORCH_SIDE += ["charlm"]
-TORCH_SIDE += ["modern", "compare_modern"]
-NUMPY_ONLY += ["layouts"]
-TORCH_SIDE += ["recurrent_dropout"]
-NUMPY_ONLY += ["readable_lstm", "unrolled"]
-TORCH_SIDE += ["rnn"]
-TORCH_SIDE += ["rnn", "rnn_baselines", "probes_gru"]
+NUMPY_ONLY = ["gates", "numpy_lstm", "numpy_nn", "gradcheck", "data", "diagram", "stats"]
+NUMPY_ONLY += ["tables", "style", "validate"]
+TORCH_SIDE = ["bench", "cells", "classify", "experiment", "models", "plots", "probes", "reviews"]
+TORCH_SIDE += ["tbptt", "text", "train", "checking", "listing", "progress"]
+NUMPY_ONLY += ["readable_lstm", "unrolled", "layouts", "shakespeare", "forecast", "series"]
+TORCH_SIDE += ["charlm", "modern", "compare_modern", "recurrent_dropout", "rnn"]
+TORCH_SIDE += ["rnn_baselines", "probes_gru"]
 
 
 def loaded(module: str) -> set[str]:
@@ -37,3 +32,9 @@ def test_numpy_modules_load_neither_torch_nor_ipywidgets(module):
 @pytest.mark.parametrize("module", TORCH_SIDE)
 def test_only_the_widgets_module_loads_ipywidgets(module):
     assert "ipywidgets" not in loaded(module)
+
+
+def test_every_module_is_in_a_layer():
+    package = Path(__file__).resolve().parent.parent / "lstmbook"
+    modules = {path.stem for path in package.glob("*.py")} - {"__init__", "widgets"}
+    assert modules == set(NUMPY_ONLY) | set(TORCH_SIDE)

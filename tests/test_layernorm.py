@@ -1,19 +1,12 @@
-"""Tests of the layer-normalised LSTM cell and its exercise checker."""
+"""The layer-normalised LSTM cell: its equations and its checker (the contract every cell keeps is
+in ``test_cells.py`` and ``test_sequence_models.py``)."""
 
 import pytest
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-from lstmbook.cells import LSTMCell, run_cell
-from lstmbook.layernorm import (
-    EPS,
-    CellModel,
-    LayerNormLSTMCell,
-    cell_model,
-    check_layer_norm,
-)
-from lstmbook.variants import set_forget_bias
+from lstmbook.cells import EPS, LayerNormLSTMCell, LSTMCell, check_layer_norm, run_cell
+from lstmbook.models import cell_model, init_forget_bias
 
 
 def by_hand_layer_norm(z):
@@ -25,15 +18,6 @@ def by_hand_layer_norm(z):
 def seeded_cell(seed=0, input_size=3, hidden_size=5):
     torch.manual_seed(seed)
     return LayerNormLSTMCell(input_size, hidden_size).double()
-
-
-def test_shapes_of_a_step_and_of_a_sequence():
-    cell = seeded_cell()
-    h, c = cell(torch.randn(4, 3, dtype=torch.float64))
-    assert h.shape == c.shape == (4, 5)
-    output, (h_T, c_T) = run_cell(cell, torch.randn(4, 7, 3, dtype=torch.float64))
-    assert output.shape == (4, 7, 5) and h_T.shape == c_T.shape == (4, 5)
-    assert torch.equal(output[:, -1], h_T)
 
 
 def test_parameter_shapes_and_initialisation():
@@ -67,8 +51,8 @@ def test_with_unit_gains_and_zero_biases_it_is_an_lstm_on_normalised_preactivati
     c = torch.sigmoid(z_f) * c0 + torch.sigmoid(z_i) * torch.tanh(z_g)
     h = torch.sigmoid(z_o) * torch.tanh(by_hand_layer_norm(c))
     got_h, got_c = cell(x, (h0, c0))
-    torch.testing.assert_close(got_c, c)
-    torch.testing.assert_close(got_h, h)
+    torch.testing.assert_close(got_c, c, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(got_h, h, rtol=1e-10, atol=1e-12)
 
 
 def test_it_equals_the_standard_cell_fed_with_the_normalised_preactivations():
@@ -80,9 +64,9 @@ def test_it_equals_the_standard_cell_fed_with_the_normalised_preactivations():
     standard.preactivations = cell.preactivations  # the instance attribute shadows the method
     h_std, c_std = standard(x, (h0, c0))
     h, c = cell(x, (h0, c0))
-    torch.testing.assert_close(c, c_std)
+    torch.testing.assert_close(c, c_std, rtol=1e-10, atol=1e-12)
     o = h_std / torch.tanh(c_std)
-    torch.testing.assert_close(h, o * torch.tanh(by_hand_layer_norm(c)))
+    torch.testing.assert_close(h, o * torch.tanh(by_hand_layer_norm(c)), rtol=1e-10, atol=1e-12)
 
 
 def test_trained_gains_and_biases_enter_as_the_paper_says():
@@ -102,8 +86,8 @@ def test_trained_gains_and_biases_enter_as_the_paper_says():
     c = torch.sigmoid(z_f) * c0 + torch.sigmoid(z_i) * torch.tanh(z_g)
     h = torch.sigmoid(z_o) * torch.tanh(cell.gain_c * by_hand_layer_norm(c) + cell.bias_c)
     got_h, got_c = cell(x, (h0, c0))
-    torch.testing.assert_close(got_c, c)
-    torch.testing.assert_close(got_h, h)
+    torch.testing.assert_close(got_c, c, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(got_h, h, rtol=1e-10, atol=1e-12)
 
 
 def test_outputs_are_bounded_even_for_huge_inputs():
@@ -126,23 +110,8 @@ def test_rescaling_the_weights_changes_nothing():
         cell.weight_ih.mul_(7.0)
         cell.weight_hh.mul_(3.0)
     after, _ = run_cell(cell, x)
-    torch.testing.assert_close(after, before)
-
-
-def test_deterministic_under_a_seed():
-    x = torch.randn(2, 5, 3, dtype=torch.float64)
-    a, _ = run_cell(seeded_cell(seed=3), x)
-    b, _ = run_cell(seeded_cell(seed=3), x)
-    c, _ = run_cell(seeded_cell(seed=4), x)
-    assert torch.equal(a, b) and not torch.equal(a, c)
-
-
-def test_every_parameter_gets_a_gradient():
-    cell = seeded_cell()
-    output, _ = run_cell(cell, torch.randn(4, 6, 3, dtype=torch.float64))
-    output.pow(2).sum().backward()
-    for name, parameter in cell.named_parameters():
-        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+    # not exact: the epsilon 1e-5 under the square root still sees the scale (measured 4e-8)
+    torch.testing.assert_close(after, before, rtol=1e-6, atol=1e-7)
 
 
 def test_gradients_match_finite_differences():
@@ -163,36 +132,11 @@ def test_gradients_match_finite_differences():
     )
 
 
-def test_set_forget_bias_reaches_the_cell():
+def test_init_forget_bias_reaches_the_cell():
     model = cell_model("ln-lstm", 2, 4, 1)
-    assert set_forget_bias(model, 1.0) == 1
+    assert init_forget_bias(model, 1.0) is model
     cell = model.rnn.cell
     assert torch.all(cell.bias_ih[4:8] == 1) and torch.all(cell.bias_hh[4:8] == 0)
-
-
-def test_bad_inputs_are_named():
-    cell = seeded_cell()
-    with pytest.raises(ValueError, match=r"\(batch, 3\)"):
-        cell(torch.zeros(2, 4, dtype=torch.float64))
-    with pytest.raises(TypeError, match="Tensor"):
-        cell([[0.0, 0.0, 0.0]])
-    with pytest.raises(ValueError, match="h and c"):
-        cell(torch.zeros(2, 3, dtype=torch.float64), (torch.zeros(2, 4), torch.zeros(2, 4)))
-    with pytest.raises(ValueError, match="hidden_size"):
-        LayerNormLSTMCell(3, 0)
-
-
-def test_cell_model_shapes_and_errors():
-    torch.manual_seed(0)
-    x = torch.randn(4, 6, 2)
-    assert cell_model("lstm", 2, 8, 3)(x).shape == (4, 3)
-    assert cell_model("ln-lstm", 2, 8, 1)(x).shape == (4,)
-    with pytest.raises(ValueError, match="ln-lstm"):
-        cell_model("gru", 2, 8, 1)
-    with pytest.raises(TypeError, match="GatedCell"):
-        CellModel(nn.LSTMCell(2, 8), 1)
-    with pytest.raises(ValueError, match=r"\(batch, time, features\)"):
-        cell_model("lstm", 2, 8, 1)(torch.zeros(4, 2))
 
 
 def test_check_layer_norm(capsys):

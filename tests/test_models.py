@@ -22,11 +22,11 @@ def test_bidirectional_last_output_has_seen_one_step_backwards():
     x = torch.randn(5, 9, 3)
     output, (h_n, _) = lstm(x)
     last = final_state(h_n, bidirectional=True)
-    torch.testing.assert_close(last[:, :H], output[:, -1, :H])
-    torch.testing.assert_close(last[:, H:], output[:, 0, H:])
+    torch.testing.assert_close(last[:, :H], output[:, -1, :H], rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(last[:, H:], output[:, 0, H:], rtol=1e-6, atol=1e-6)
     # output[:, -1, H:] is what the backward direction computes from the last step alone.
     only_last, _ = lstm(x[:, -1:])
-    torch.testing.assert_close(output[:, -1, H:], only_last[:, 0, H:])
+    torch.testing.assert_close(output[:, -1, H:], only_last[:, 0, H:], rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
@@ -86,8 +86,10 @@ def test_bad_inputs():
         SequenceModel(1, 4, 1)(torch.zeros(3, 5))
     with pytest.raises(ValueError, match="layers"):
         final_state(torch.zeros(3, 5), bidirectional=False)
-    with pytest.raises(TypeError, match="nn.LSTM"):
-        init_forget_bias(nn.GRU(1, 2), 1.0)
+    with pytest.raises(TypeError, match="model must be an nn.Module"):
+        init_forget_bias("an LSTM", 1.0)
+    with pytest.raises(ValueError, match="value must be a finite number"):
+        init_forget_bias(nn.LSTM(1, 2), float("nan"))
     with pytest.raises(TypeError, match="nn.LSTM"):
         chrono_init(nn.RNN(1, 2), 10)
     with pytest.raises(ValueError, match="T_max"):

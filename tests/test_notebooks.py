@@ -20,10 +20,6 @@ def code_cells(path: Path) -> list:
     return [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip()]
 
 
-def test_there_are_chapters():
-    assert len(CHAPTERS) >= 1
-
-
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_is_listed_in_the_table_of_contents(path):
     assert f"file: chapters/{path.stem}\n" in TOC

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lstmbook.cells import LSTMCell, run_cell
-from lstmbook.layernorm import cell_model
+from lstmbook.models import cell_model
 from lstmbook.recurrent_dropout import DropoutCellModel, hidden_mask, run_cell_dropout
 
 

@@ -2,27 +2,30 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
+from torch import nn
+from torch.nn import functional as F
 
+from lstmbook.classify import (
+    BagOfWords,
+    LSTMTextClassifier,
+    TextConfig,
+    fit_bag_of_words,
+    fit_text_classifier,
+    load_text_classifier,
+)
+from lstmbook.plots import plot_gates
+from lstmbook.probes import forward_vote, gate_trace
 from lstmbook.text import (
     PAD,
     UNK,
-    BagOfWords,
     LengthBatches,
-    LSTMTextClassifier,
-    TextConfig,
     Vocabulary,
     check_last_real_output,
     check_pad_batch,
     check_vocabulary,
     encode,
-    fit_bag_of_words,
-    fit_text_classifier,
-    forward_vote,
-    gate_trace,
     last_real_output,
-    load_text_classifier,
     pad_batch,
-    plot_gates,
     tokenize,
 )
 from lstmbook.widgets import demo_widget
@@ -126,12 +129,12 @@ def test_packed_final_state_ignores_padding(bidirectional):
     model = LSTMTextClassifier(20, 3, 6, 5, bidirectional=bidirectional).eval()
     tokens = torch.tensor([[2, 3, 4, 5], [6, 7, 0, 0], [8, 0, 0, 0]])
     wider = torch.cat([tokens, torch.zeros(3, 7, dtype=torch.long)], dim=1)
-    torch.testing.assert_close(model(tokens), model(wider))
+    torch.testing.assert_close(model(tokens), model(wider), rtol=1e-6, atol=1e-6)
     # each row alone, without any padding, gives the same final state
     final = model.final_state(tokens)
     for row, length in enumerate((4, 2, 1)):
         alone = model.final_state(tokens[row, :length].unsqueeze(0))
-        torch.testing.assert_close(alone[0], final[row])
+        torch.testing.assert_close(alone[0], final[row], rtol=1e-6, atol=1e-6)
     assert model.final_state(tokens).shape == (3, 5 * (2 if bidirectional else 1))
 
 
@@ -143,8 +146,12 @@ def test_packed_final_state_is_the_last_real_output_and_the_backward_first():
     final = model.final_state(tokens, lengths)
     for row in range(2):
         out, _ = model.lstm(model.embedding(tokens[row, : lengths[row]]).unsqueeze(0))
-        torch.testing.assert_close(final[row, :5], out[0, -1, :5])  # forward: last token
-        torch.testing.assert_close(final[row, 5:], out[0, 0, 5:])  # backward: first token
+        torch.testing.assert_close(
+            final[row, :5], out[0, -1, :5], rtol=1e-6, atol=1e-6
+        )  # forward: last token
+        torch.testing.assert_close(
+            final[row, 5:], out[0, 0, 5:], rtol=1e-6, atol=1e-6
+        )  # backward: first token
 
 
 def test_last_padded_readout_depends_on_padding():
@@ -169,22 +176,42 @@ def test_word_dropout_only_in_training():
     model = LSTMTextClassifier(20, 2, 6, 5, word_dropout=0.5, dropout=0.0)
     tokens = torch.randint(2, 20, (4, 6))
     model.eval()
-    torch.testing.assert_close(model(tokens), model(tokens))
+    torch.testing.assert_close(model(tokens), model(tokens), rtol=1e-6, atol=1e-6)
     model.train()
     assert not torch.allclose(model(tokens), model(tokens))
 
 
-def test_gate_trace_matches_nn_lstm():
+def test_gate_trace_matches_nn_lstm_in_every_gate_and_state():
+    """Every gate against PyTorch's own: nn.LSTMCell with the layer's weights, in float64."""
     torch.manual_seed(0)
     model = LSTMTextClassifier(20, 2, 6, 5, bidirectional=True).eval()
     ids = torch.tensor([4, 9, 2, 17, 3])
     trace = gate_trace(model, ids, ["a", "b", "c", "d", "e"])
+    reference = nn.LSTMCell(6, 5).double()
     with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(reference, name).copy_(getattr(model.lstm, name + "_l0"))
+        x = model.embedding(ids).double()
         out, _ = model.lstm(model.embedding(ids).unsqueeze(0))
+        h = c = torch.zeros(1, 5, dtype=torch.float64)
+        for t in range(len(ids)):
+            z = F.linear(x[t : t + 1], reference.weight_ih, reference.bias_ih)
+            z = z + F.linear(h, reference.weight_hh, reference.bias_hh)
+            i, f, g, o = z.chunk(4, dim=-1)
+            h, c = reference(x[t : t + 1], (h, c))
+            expected = {
+                "i": torch.sigmoid(i),
+                "f": torch.sigmoid(f),
+                "g": torch.tanh(g),
+                "o": torch.sigmoid(o),
+                "c": c,
+                "h": h,
+            }
+            for name, value in expected.items():
+                np.testing.assert_allclose(
+                    getattr(trace, name)[t], value[0].numpy(), rtol=1e-12, atol=1e-14
+                )
     np.testing.assert_allclose(trace.h, out[0, :, :5].double().numpy(), rtol=1e-5, atol=1e-6)
-    for gate in (trace.i, trace.f, trace.o):
-        assert gate.shape == (5, 5) and np.all((gate > 0) & (gate < 1))
-    np.testing.assert_allclose(trace.c[1], trace.f[1] * trace.c[0] + trace.i[1] * trace.g[1])
     assert trace.tokens == ["a", "b", "c", "d", "e"]
     with pytest.raises(ValueError, match="labels"):
         gate_trace(model, ids, ["a"])
@@ -196,7 +223,7 @@ def test_bag_of_words_counts_each_word_once_and_ignores_pad_and_unk():
         model.weights.weight.copy_(torch.arange(12.0).reshape(6, 2))
     logits = model(torch.tensor([[2, 2, 3, 0], [3, 2, 1, 0], [0, 0, 0, 0]]))
     expected = torch.tensor([[4.0 + 6.0, 5.0 + 7.0], [10.0, 12.0], [0.0, 0.0]])
-    torch.testing.assert_close(logits, expected)
+    torch.testing.assert_close(logits, expected, rtol=1e-6, atol=1e-6)
 
 
 # The pipeline ------------------------------------------------------------------------------
@@ -208,7 +235,7 @@ def test_pipeline_learns_three_classes(clf, data):
     assert clf.score(val_texts, val_labels) > 0.9
     proba = clf.predict_proba(val_texts)
     assert proba.shape == (60, 3)
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6, atol=1e-6)
     predicted = clf.predict(val_texts)
     assert predicted == [clf.classes_[k] for k in proba.argmax(axis=1)]
     assert all(type(p) is int for p in predicted)
@@ -315,7 +342,7 @@ def test_bag_of_words_pipeline(data, tmp_path):
 
 def test_config_defaults_are_the_documented_ones():
     config = TextConfig()
-    assert config.model == "lstm" and config.readout == "packed" and config.min_freq >= 1
+    assert config.model == "lstm" and config.readout == "packed" and config.min_freq == 2
 
 
 # Looking inside, the demo, the checkers ----------------------------------------------------

@@ -106,11 +106,14 @@ def test_scheduler_factories_step_once_per_epoch():
     step = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)  # noqa: E731
     history = fit(linear_model(), data, data, nn.MSELoss(), epochs=3, lr=0.1, scheduler=step)
     assert history.lr == pytest.approx([0.1, 0.05, 0.025])
-    plateau = lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0)  # noqa: E731
-    history = fit(
-        linear_model(), data, data, nn.MSELoss(), epochs=3, lr=0.0, scheduler=plateau
-    )  # lr 0: the val loss never improves, so the plateau scheduler cuts the (zero) rate
-    assert len(history.lr) == 3
+    # mode="max" on a val loss that falls every epoch: from the second epoch on the loss has
+    # not "improved", so the plateau scheduler, stepped with it, divides the rate by 10
+    plateau = lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(  # noqa: E731
+        opt, mode="max", patience=0
+    )
+    history = fit(linear_model(), data, data, nn.MSELoss(), epochs=4, lr=0.01, scheduler=plateau)
+    assert all(b < a for a, b in zip(history.val_loss, history.val_loss[1:], strict=False))
+    assert history.lr == pytest.approx([0.01, 0.01, 0.001, 0.0001])
 
 
 def test_dataloaders_config_objects_and_explicit_device():
@@ -137,8 +140,8 @@ def test_classification_with_accuracy():
 @pytest.mark.parametrize(
     ("overrides", "error", "match"),
     [
-        ({"epochs": 0}, ValueError, "epochs must be >= 1"),
-        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
         ({"patience": 0}, ValueError, "patience"),
         ({"clip_grad_norm": -1.0}, ValueError, "clip_grad_norm"),
         ({"not_a_field": 1}, TypeError, "not_a_field"),

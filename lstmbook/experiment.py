@@ -23,24 +23,20 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 
-import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
 from numpy.typing import NDArray
 from torch import Tensor, nn
-from torch.nn import functional as F
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
-from lstmbook.cells import CellSequenceModel, GatedCell
 from lstmbook.data import ADDING_TOLERANCE, adding_problem, first_last_task, split
-from lstmbook.models import SequenceModel, count_parameters, init_forget_bias
+from lstmbook.models import SequenceModel, cell_model, count_parameters, init_forget_bias
 from lstmbook.progress import bar as progress_bar
 from lstmbook.stats import fisher_exact, interval_text, wilson_interval
 from lstmbook.tables import Table
 from lstmbook.train import accuracy, evaluate, fit, within
+from lstmbook.validate import positive_int, real
 
 Builder = Callable[[int, int, int], nn.Module]
 Pair = tuple[NDArray, NDArray]
@@ -128,60 +124,20 @@ def first_last_classification(
     )
 
 
-def _rnn(**kwargs: object) -> Builder:
-    def build(input_size: int, hidden_size: int, output_size: int) -> nn.Module:
-        return SequenceModel(input_size, hidden_size, output_size, **kwargs)
-
-    return build
-
-
-def _cell(name: str) -> Builder:
-    def build(input_size: int, hidden_size: int, output_size: int) -> nn.Module:
-        return CellSequenceModel(input_size, hidden_size, output_size, cell=name)
-
-    return build
-
-
 #: Every model of the chapter: ``name -> builder(input_size, hidden_size, output_size)``.
 #: The first four are the source article's, all ``nn.LSTM``; the last three are the cells of
 #: :mod:`lstmbook.cells`, run by its Python loop. Each reads its final state(s).
 MODELS: dict[str, Builder] = {
-    "LSTM": _rnn(cell="lstm"),
-    "BiLSTM": _rnn(cell="lstm", bidirectional=True),
-    "LSTM, 3 layers": _rnn(cell="lstm", num_layers=3),
-    "BiLSTM, 2 layers": _rnn(cell="lstm", num_layers=2, bidirectional=True),
-    "GRU": _rnn(cell="gru"),
-    "RNN": _rnn(cell="rnn"),
-    "peephole LSTM": _cell("peephole"),
-    "CIFG": _cell("cifg"),
-    "NFG": _cell("nfg"),
+    "LSTM": partial(SequenceModel, cell="lstm"),
+    "BiLSTM": partial(SequenceModel, cell="lstm", bidirectional=True),
+    "LSTM, 3 layers": partial(SequenceModel, cell="lstm", num_layers=3),
+    "BiLSTM, 2 layers": partial(SequenceModel, cell="lstm", num_layers=2, bidirectional=True),
+    "GRU": partial(SequenceModel, cell="gru"),
+    "RNN": partial(SequenceModel, cell="rnn"),
+    "peephole LSTM": partial(cell_model, "peephole"),
+    "CIFG": partial(cell_model, "cifg"),
+    "NFG": partial(cell_model, "nfg"),
 }
-
-
-def set_forget_bias(model: nn.Module, value: float) -> int:
-    """Set the forget-gate bias of every LSTM layer and cell in ``model`` to ``value``.
-
-    For an ``nn.LSTM``, :func:`lstmbook.models.init_forget_bias` (the sum of its two bias
-    vectors becomes ``value``); for a cell of :mod:`lstmbook.cells` with a forget gate, the same
-    on its rows ``f``. GRUs, plain RNNs and the NFG cell have no forget gate and are left alone.
-    Returns how many layers or cells were set.
-
-    >>> set_forget_bias(SequenceModel(1, 4, 1, num_layers=2), 1.0)
-    1
-    >>> set_forget_bias(MODELS["GRU"](1, 4, 1), 1.0), set_forget_bias(MODELS["CIFG"](1, 4, 1), 1.0)
-    (0, 1)
-    """
-    count = 0
-    for module in model.modules():
-        if isinstance(module, nn.LSTM):
-            init_forget_bias(module, value)
-            count += 1
-        elif isinstance(module, GatedCell) and "f" in module.GATES:
-            with torch.no_grad():
-                module.bias_ih[module.gate_slice("f")] = value
-                module.bias_hh[module.gate_slice("f")] = 0.0
-            count += 1
-    return count
 
 
 @dataclass(frozen=True)
@@ -189,7 +145,7 @@ class Budget:
     """What every model gets: the same size of state, the same number of updates.
 
     ``forget_bias`` is the initial forget-gate bias of the models that have one (see
-    :func:`set_forget_bias`); ``None`` keeps PyTorch's initialisation.
+    :func:`lstmbook.models.init_forget_bias`); ``None`` keeps PyTorch's initialisation.
     """
 
     hidden_size: int = 16
@@ -198,6 +154,15 @@ class Budget:
     lr: float = 0.02
     clip_grad_norm: float | None = 1.0
     forget_bias: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("hidden_size", "epochs", "batch_size"):
+            positive_int(name, getattr(self, name))
+        real("lr", self.lr, low=0.0, low_open=True)
+        if self.clip_grad_norm is not None:
+            real("clip_grad_norm", self.clip_grad_norm, low=0.0, low_open=True)
+        if self.forget_bias is not None:
+            real("forget_bias", self.forget_bias)
 
     def steps(self, task: Task) -> int:
         """Optimizer steps per model on ``task``: epochs times batches per epoch."""
@@ -236,6 +201,7 @@ def batches(data: Pair, batch_size: int, shuffle: bool = False, seed: int = 0) -
     The same batches as :func:`lstmbook.train.make_loader`, faster: the default loader fetches
     the rows of a batch one by one and stacks them, which costs more than a small model's step.
 
+    >>> import numpy as np
     >>> X, y = np.zeros((10, 5, 2), np.float32), np.arange(10)
     >>> [tuple(x.shape) for x, _ in batches((X, y), batch_size=4)]
     [(4, 5, 2), (4, 5, 2), (2, 5, 2)]
@@ -325,7 +291,7 @@ def _run(task: Task, name: str, build: Builder, seed: int, budget: Budget) -> Ru
     torch.manual_seed(seed)
     model = build(task.input_size, budget.hidden_size, task.output_size)
     if budget.forget_bias is not None:
-        set_forget_bias(model, budget.forget_bias)
+        init_forget_bias(model, budget.forget_bias)
     history = fit(
         model,
         batches(task.train, budget.batch_size, shuffle=True, seed=seed),
@@ -464,88 +430,3 @@ class _Significant(float):
 
     def __format__(self, spec: str) -> str:
         return f"{float(self):#.2g}".rstrip(".")
-
-
-def carry_gate(rnn: nn.LSTM | nn.GRU, X: Tensor) -> Tensor:
-    """The gate that scales the old state at every step of ``X``: an ``nn.LSTM``'s forget gate
-    ``f``, an ``nn.GRU``'s update gate ``z`` (in ``h' = (1 - z) n + z h``).
-
-    Both are the second block of the layer's weights (LSTM ``i | f | g | o``, GRU
-    ``r | z | n``). ``X`` is ``(batch, time, features)``, batch first; returns the gate's
-    values, ``(batch, time, hidden)``.
-
-    >>> _ = torch.manual_seed(0)
-    >>> carry_gate(nn.GRU(2, 3, batch_first=True), torch.randn(4, 5, 2)).shape
-    torch.Size([4, 5, 3])
-    """
-    if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
-        raise ValueError("carry_gate expects one batch-first layer, one direction")
-    with torch.no_grad():
-        output = rnn(X)[0]  # h_t of every step
-        h_prev = torch.cat([torch.zeros_like(output[:, :1]), output[:, :-1]], dim=1)
-        rows = slice(rnn.hidden_size, 2 * rnn.hidden_size)
-        z = F.linear(X, rnn.weight_ih_l0[rows], rnn.bias_ih_l0[rows])
-        z = z + F.linear(h_prev, rnn.weight_hh_l0[rows], rnn.bias_hh_l0[rows])
-    return torch.sigmoid(z)
-
-
-def plot_runs(
-    ax: Axes,
-    runs: Sequence[Run],
-    learned: Learned,
-    value: Callable[[Run], float],
-    xlabel: str,
-    *,
-    threshold: float | None = None,
-    baseline: float | None = None,
-    baseline_label: str = "baseline",
-    log: bool = False,
-    labels: bool = True,
-) -> Axes:
-    """Every run of every model as a dot at ``value(run)``: filled if it learned, hollow if not.
-
-    One row per model (the first on top), the seeds spread a little vertically so they do not
-    hide each other, the median as a black tick. ``threshold`` (dashed) and ``baseline``
-    (dotted) are vertical lines; ``log`` puts the x axis on a log scale; ``labels=False``
-    leaves the model names to a panel on the left.
-    """
-    rows = summarize(runs, learned)
-    for j, s in enumerate(rows):
-        group = [r for r in runs if r.model == s.model]
-        offsets = np.linspace(-0.25, 0.25, len(group)) if len(group) > 1 else np.zeros(1)
-        for r, dy in zip(group, offsets, strict=True):
-            ok = learned(r)
-            ax.plot(
-                value(r),
-                j + dy,
-                "o",
-                markersize=4,
-                color="#1f77b4",
-                markerfacecolor="#1f77b4" if ok else "white",
-                label="learned" if ok else "did not learn",
-            )
-        median = statistics.median(value(r) for r in group)
-        ax.plot(
-            [median, median], [j - 0.35, j + 0.35], color="black", lw=1.5, zorder=1, label="median"
-        )
-    if threshold is not None:
-        ax.axvline(threshold, color="#d62728", linestyle="--", label="threshold")
-    if baseline is not None:
-        ax.axvline(baseline, color="gray", linestyle=":", label=baseline_label)
-    ax.set_yticks(range(len(rows)), [s.model for s in rows] if labels else [])
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    if log:
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="y", visible=False)
-    return ax
-
-
-def legend_below(fig: Figure, axes: Sequence[Axes], ncol: int = 3) -> None:
-    """One legend for ``axes``, each label once, below the panels."""
-    entries: dict[str, object] = {}
-    for ax in axes:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            entries.setdefault(label, handle)
-    fig.legend(entries.values(), entries.keys(), loc="outside lower center", ncol=ncol)

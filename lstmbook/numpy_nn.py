@@ -1,0 +1,246 @@
+"""Just enough NumPy to train the NumPy LSTM: a linear layer, a loss, clipping, Adam (ch. 2).
+
+- :class:`Linear` and :func:`cross_entropy`, each with its gradient;
+- :func:`clip_grad_norm` and :class:`Adam`, the same rules as
+  ``torch.nn.utils.clip_grad_norm_`` and ``torch.optim.Adam`` (the tests compare them);
+- :class:`SequenceClassifier`: :class:`lstmbook.numpy_lstm.LSTM` and a linear head on ``h_T``;
+- :class:`TrainConfig`, :class:`TrainResult` and :func:`train_classifier`.
+
+NumPy only: torch is not imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
+from lstmbook.progress import bar
+from lstmbook.validate import positive_int, real
+
+
+class Linear:
+    """A dense layer ``y = x W^T + b``: ``x`` ``(batch, in_features)`` -> ``(batch, out_features)``.
+
+    ``W`` has shape ``(out_features, in_features)`` and ``b`` ``(out_features,)``, initialised as
+    PyTorch's ``nn.Linear``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        dtype = _check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(positive_int("in_features", in_features))
+        self.W = rng.uniform(-k, k, (positive_int("out_features", out_features), in_features))
+        self.W = self.W.astype(dtype)
+        self.b = rng.uniform(-k, k, out_features).astype(dtype)
+        self.grads: Params = {}
+        self._x: Array | None = None
+
+    def parameters(self) -> Params:
+        return {"W": self.W, "b": self.b}
+
+    def forward(self, x: Array) -> Array:
+        self._x = x
+        return x @ self.W.T + self.b
+
+    def backward(self, dy: Array) -> Array:
+        """``dy`` ``(batch, out_features)`` -> ``dx``; stores ``grads["W"]``, ``grads["b"]``."""
+        if self._x is None:
+            raise ValueError("backward called before forward: run forward first")
+        self.grads = {"W": dy.T @ self._x, "b": dy.sum(axis=0)}
+        return dy @ self.W
+
+
+def cross_entropy(logits: Array, y: NDArray[np.integer]) -> tuple[float, Array]:
+    """Mean softmax cross-entropy of ``logits`` ``(batch, classes)`` against labels ``y``
+    ``(batch,)``, and its gradient with respect to ``logits``."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    loss = -log_p[rows, y].mean()
+    grad = np.exp(log_p)
+    grad[rows, y] -= 1.0
+    return float(loss), grad / len(y)
+
+
+def clip_grad_norm(grads: Params, max_norm: float) -> float:
+    """Scale all ``grads`` in place so that their joint L2 norm is at most ``max_norm``.
+
+    Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
+    """
+    max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
+    norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    if norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / (norm + 1e-6)
+    return norm
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015) over a dict of NumPy parameters, updated in place.
+
+    >>> w = {"w": np.array([1.0])}
+    >>> opt = Adam(w, lr=0.1)
+    >>> opt.step({"w": np.array([2.0])}); w["w"].round(3)
+    array([0.9])
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        lr = real("lr", lr, low=0.0)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        betas = (
+            real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+            real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True),
+        )
+        eps = real("eps", eps, low=0.0, low_open=True)
+        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+        self.m = {k: np.zeros_like(p) for k, p in params.items()}
+        self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        self.t = 0
+
+    def step(self, grads: Params) -> None:
+        """One update from ``grads`` (same keys and shapes as the parameters)."""
+        self.t += 1
+        beta1, beta2 = self.betas
+        for k, p in self.params.items():
+            g = grads[k]
+            self.m[k] = beta1 * self.m[k] + (1 - beta1) * g
+            self.v[k] = beta2 * self.v[k] + (1 - beta2) * g * g
+            m_hat = self.m[k] / (1 - beta1**self.t)
+            v_hat = self.v[k] / (1 - beta2**self.t)
+            p -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.dtype)
+
+
+class SequenceClassifier:
+    """An :class:`LSTM` whose final hidden state ``h_T`` feeds a :class:`Linear` readout.
+
+    ``X`` ``(batch, time, input)`` -> logits ``(batch, classes)``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        classes: int = 2,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        seeds = rng.integers(2**31, size=2)
+        self.lstm = LSTM(input_size, hidden_size, seed=int(seeds[0]), dtype=dtype)
+        self.readout = Linear(hidden_size, classes, seed=int(seeds[1]), dtype=dtype)
+
+    def parameters(self) -> Params:
+        """Every parameter, named ``lstm.W_ih``, ..., ``readout.b``."""
+        named = {f"lstm.{k}": v for k, v in self.lstm.parameters().items()}
+        return named | {f"readout.{k}": v for k, v in self.readout.parameters().items()}
+
+    def logits(self, X: ArrayLike) -> Array:
+        _, (h_T, _) = self.lstm.forward(X)
+        return self.readout.forward(h_T)
+
+    def predict(self, X: ArrayLike) -> NDArray[np.intp]:
+        """The most likely class of each sequence, ``(batch,)``."""
+        return self.logits(X).argmax(axis=1)
+
+    def loss_and_grads(self, X: ArrayLike, y: NDArray[np.integer]) -> tuple[float, Params]:
+        """Cross-entropy on ``(X, y)`` and the gradients of every parameter (keys as
+        :meth:`parameters`)."""
+        loss, dlogits = cross_entropy(self.logits(X), y)
+        dh_T = self.readout.backward(dlogits)
+        self.lstm.backward(None, dh_T=dh_T)
+        grads = {f"lstm.{k}": v for k, v in self.lstm.grads.items()}
+        return loss, grads | {f"readout.{k}": v for k, v in self.readout.grads.items()}
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters for :func:`train_classifier`."""
+
+    hidden_size: int = 32  # LSTM units
+    steps: int = 300  # optimiser steps (one mini-batch each)
+    batch_size: int = 64  # sequences per step
+    lr: float = 1e-2  # Adam's learning rate
+    max_norm: float = 1.0  # gradient clipping threshold (joint L2 norm)
+    seed: int = 0  # initialisation and mini-batch order
+    dtype: Any = np.float32  # np.float32 or np.float64
+
+    def __post_init__(self) -> None:
+        positive_int("hidden_size", self.hidden_size)
+        positive_int("steps", self.steps)
+        positive_int("batch_size", self.batch_size)
+        real("lr", self.lr, low=0.0, low_open=True)
+        real("max_norm", self.max_norm, low=0.0, low_open=True)
+        positive_int("seed", self.seed, minimum=0)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_classifier` returns."""
+
+    model: SequenceClassifier
+    losses: list[float] = field(default_factory=list)  # training loss per step
+    grad_norms: list[float] = field(default_factory=list)  # norm before clipping, per step
+
+
+def _training_data(X: ArrayLike, y: ArrayLike, dtype: Any) -> tuple[Array, NDArray]:
+    """``X`` as a finite array of ``dtype``, after checking that ``y`` are integer labels."""
+    X = _as_finite("X", X, (None, None, None), _check_dtype(dtype))
+    y = np.asarray(y)
+    if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
+    return X, y
+
+
+def train_classifier(
+    X: ArrayLike,
+    y: ArrayLike,
+    config: TrainConfig | None = None,
+    *,
+    progress: bool = False,
+) -> TrainResult:
+    """Train a :class:`SequenceClassifier` on ``X`` ``(n, time, input)``, labels ``y`` ``(n,)``,
+    with Adam and gradient clipping, on mini-batches drawn without replacement per epoch."""
+    config = config or TrainConfig()
+    X, y = _training_data(X, y, config.dtype)
+    classes = max(int(y.max()) + 1, 2)
+    model = SequenceClassifier(
+        X.shape[2],
+        config.hidden_size,
+        classes,
+        seed=config.seed,
+        dtype=config.dtype,
+    )
+    optimiser = Adam(model.parameters(), lr=config.lr)
+    rng = np.random.default_rng(config.seed)
+    result = TrainResult(model)
+    order = rng.permutation(len(X))
+    start = 0
+    for _ in bar(range(config.steps), show=progress, desc="training"):
+        if start + config.batch_size > len(X):
+            order, start = rng.permutation(len(X)), 0
+        batch = order[start : start + config.batch_size]
+        start += config.batch_size
+        loss, grads = model.loss_and_grads(X[batch], y[batch])
+        result.grad_norms.append(clip_grad_norm(grads, config.max_norm))
+        optimiser.step(grads)
+        result.losses.append(loss)
+    return result

@@ -1,0 +1,611 @@
+"""Bad inputs for every public function and class of ``lstmbook``: one dict per module.
+
+``CASES[module][name]`` is a list of ``(argument, what is wrong, call)``: ``call()`` must raise
+``ValueError`` or ``TypeError`` whose message names ``argument``. ``EXEMPT[module]`` gives the
+names that have no bad-input table, each with its reason; a whole module may be exempt with
+``EXEMPT[module] = "reason"``. ``tests/test_contract.py`` checks both against the package's
+public names, so a new public name fails until it has an entry; ``tests/contract_survey.py``
+tries every case and counts the outcomes.
+
+To add a module: ``CASES["mymodule"] = {"my_function": [("x", "NaN", lambda: ...)], ...}``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+NAN = float("nan")
+
+
+def _x(*shape, value=0.0):
+    return torch.full(shape, value)
+
+
+def _nan_X():
+    X = np.zeros((8, 5, 1), np.float32)
+    X[0, 0, 0] = np.nan
+    return X
+
+
+def _steps(probes, seq, X, y):
+    model = seq()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    return probes.step_lengths(model, (X, y), nn.MSELoss(), optimizer, 2, clip_grad_norm=-1.0)
+
+
+def _lazy():
+    """The package's modules, imported when the cases are built (not at collection)."""
+    from lstmbook import (
+        cells,
+        classify,
+        data,
+        experiment,
+        gates,
+        gradcheck,
+        models,
+        numpy_lstm,
+        numpy_nn,
+        probes,
+        reviews,
+        stats,
+        tbptt,
+        text,
+        train,
+    )
+
+    return (
+        cells,
+        classify,
+        data,
+        experiment,
+        gates,
+        gradcheck,
+        models,
+        numpy_lstm,
+        numpy_nn,
+        probes,
+        reviews,
+        stats,
+        tbptt,
+        text,
+        train,
+    )
+
+
+def build_cases() -> dict[str, dict[str, list]]:
+    (
+        cells,
+        classify,
+        data,
+        experiment,
+        gates,
+        gradcheck,
+        models,
+        numpy_lstm,
+        numpy_nn,
+        probes,
+        reviews,
+        stats,
+        tbptt,
+        text,
+        train,
+    ) = _lazy()
+    seq = lambda out=1: models.SequenceModel(1, 4, out)  # noqa: E731
+    X1, y1 = np.zeros((8, 5, 1), np.float32), np.zeros(8, np.float32)
+    return {
+        "gates": {
+            "sigmoid": [("z", "NaN", lambda: gates.sigmoid(NAN))],
+            "gate": [("weight", "NaN", lambda: gates.gate(NAN, 0.0, 1.0))],
+            "half_life": [("forget", "above 1", lambda: gates.half_life(1.5))],
+            "memory_trace": [
+                ("steps", "zero steps", lambda: gates.memory_trace(0.9, 0.1, steps=0))
+            ],
+            "OneUnitCell": [("w_x", "NaN", lambda: gates.OneUnitCell(w_x=(NAN, 0.0, 0.0, 0.0)))],
+            "cell_step": [("x", "NaN", lambda: gates.cell_step(NAN, 0.0, 0.0))],
+        },
+        "numpy_lstm": {
+            "LSTM": [
+                ("hidden_size", "zero", lambda: numpy_lstm.LSTM(2, 0)),
+                ("input_size", "a float", lambda: numpy_lstm.LSTM(2.0, 3)),
+                ("dtype", "int", lambda: numpy_lstm.LSTM(2, 3, dtype=np.int64)),
+            ],
+            "FourMatrixCell": [("hidden_size", "zero", lambda: numpy_lstm.FourMatrixCell(2, 0))],
+        },
+        "numpy_nn": {
+            "Linear": [("in_features", "zero", lambda: numpy_nn.Linear(0, 2))],
+            "cross_entropy": [
+                (
+                    "y",
+                    "a label out of range",
+                    lambda: numpy_nn.cross_entropy(np.zeros((2, 3)), np.array([0, 3])),
+                ),
+                (
+                    "logits",
+                    "NaN",
+                    lambda: numpy_nn.cross_entropy(np.full((2, 3), NAN), np.array([0, 1])),
+                ),
+            ],
+            "clip_grad_norm": [
+                ("max_norm", "negative", lambda: numpy_nn.clip_grad_norm({"w": np.ones(2)}, -1.0)),
+            ],
+            "Adam": [
+                ("betas", "(1, 1)", lambda: numpy_nn.Adam({"w": np.ones(2)}, betas=(1.0, 1.0))),
+                ("eps", "zero", lambda: numpy_nn.Adam({"w": np.ones(2)}, eps=0.0)),
+                ("lr", "negative", lambda: numpy_nn.Adam({"w": np.ones(2)}, lr=-1.0)),
+            ],
+            "SequenceClassifier": [
+                ("n_classes", "one class", lambda: numpy_nn.SequenceClassifier(2, 4, 1)),
+            ],
+            "TrainConfig": [
+                ("steps", "zero", lambda: numpy_nn.TrainConfig(steps=0)),
+                ("max_norm", "negative", lambda: numpy_nn.TrainConfig(max_norm=-1.0)),
+            ],
+            "train_classifier": [
+                ("y", "one label too few", lambda: numpy_nn.train_classifier(X1, y1[:-1])),
+            ],
+        },
+        "gradcheck": {
+            "gradient_check": [
+                (
+                    "eps",
+                    "zero",
+                    lambda: gradcheck.gradient_check(
+                        lambda x: 0.0, np.ones(2), np.ones(2), eps=0.0
+                    ),
+                )
+            ],
+            "compare_with_torch": [
+                (
+                    "X",
+                    "wrong feature size",
+                    lambda: gradcheck.compare_with_torch(
+                        numpy_lstm.LSTM(2, 3), np.zeros((1, 4, 3))
+                    ),
+                )
+            ],
+        },
+        "data": {
+            "sine_task": [("n", "zero", lambda: data.sine_task(0))],
+            "adding_problem": [("T", "too short", lambda: data.adding_problem(4, 3))],
+            "adding_accuracy": [
+                ("y", "shape (n, 1)", lambda: data.adding_accuracy(np.zeros(4), np.zeros((4, 1)))),
+            ],
+            "first_last_task": [("window", "zero", lambda: data.first_last_task(4, window=0))],
+            "split": [("X", "mismatched lengths", lambda: data.split(np.zeros(3), np.zeros(4)))],
+            "last_k_accuracy": [("k", "zero", lambda: data.last_k_accuracy(X1, y1, X1, y1, 0))],
+            "window_sign_task": [("n", "zero", lambda: data.window_sign_task(0, T=5))],
+        },
+        "cells": {
+            **{
+                cls.__name__: [
+                    ("hidden_size", "zero", lambda cls=cls: cls(2, 0)),
+                    ("input_size", "a float", lambda cls=cls: cls(2.0, 3)),
+                ]
+                for cls in cells.CELLS.values()
+            },
+            "GatedCell": [("hidden_size", "zero", lambda: cells.LSTMCell(2, 0))],
+            "run_cell": [("x", "rank 2", lambda: cells.run_cell(cells.LSTMCell(1, 2), _x(3, 1)))],
+            "CellLayer": [("cell", "an nn.LSTMCell", lambda: cells.CellLayer(nn.LSTMCell(1, 2)))],
+        },
+        "models": {
+            "final_state": [("h_n", "rank 2", lambda: models.final_state(_x(3, 4), False))],
+            "init_forget_bias": [
+                ("value", "NaN", lambda: models.init_forget_bias(nn.LSTM(1, 2), NAN)),
+                ("model", "a string", lambda: models.init_forget_bias("lstm", 1.0)),
+            ],
+            "chrono_init": [("T_max", "too small", lambda: models.chrono_init(nn.LSTM(1, 2), 2))],
+            "SequenceModel": [
+                ("hidden_size", "zero", lambda: models.SequenceModel(1, 0, 1)),
+                (
+                    "bidirectional",
+                    "the string 'no'",
+                    lambda: models.SequenceModel(1, 2, 1, bidirectional="no"),
+                ),
+                ("forget_bias", "NaN", lambda: models.SequenceModel(1, 2, 1, forget_bias=NAN)),
+                ("readout", "unknown", lambda: models.SequenceModel(1, 2, 1, readout="mean")),
+                ("cell", "unknown", lambda: models.SequenceModel(1, 2, 1, cell="transformer")),
+                ("x", "rank 2", lambda: seq()(_x(3, 1))),
+            ],
+            "cell_model": [("name", "unknown", lambda: models.cell_model("gru", 1, 2, 1))],
+            "Tagger": [("hidden_size", "zero", lambda: models.Tagger(1, 0))],
+            "count_parameters": [("model", "a string", lambda: models.count_parameters("lstm"))],
+            "LearnedInitialState": [
+                ("lstm", "a GRU", lambda: models.LearnedInitialState(nn.GRU(1, 2)))
+            ],
+            "with_learned_initial_state": [
+                (
+                    "model",
+                    "a GRU model",
+                    lambda: models.with_learned_initial_state(
+                        models.SequenceModel(1, 2, 1, cell="gru")
+                    ),
+                )
+            ],
+        },
+        "train": {
+            "TrainConfig": [
+                ("epochs", "zero", lambda: train.TrainConfig(epochs=0)),
+                ("batch_size", "zero", lambda: train.TrainConfig(batch_size=0)),
+                ("clip_grad_norm", "negative", lambda: train.TrainConfig(clip_grad_norm=-1.0)),
+                ("lr", "NaN", lambda: train.TrainConfig(lr=NAN)),
+            ],
+            "make_loader": [
+                ("batch_size", "zero", lambda: train.make_loader(X1, y1, batch_size=0))
+            ],
+            "accuracy": [
+                (
+                    "y",
+                    "shape (n, 1)",
+                    lambda: train.accuracy(_x(4, 2), torch.zeros(4, 1, dtype=torch.long)),
+                )
+            ],
+            "within": [("tol", "negative", lambda: train.within(-1.0))],
+            "predict": [
+                ("batch_size", "negative", lambda: train.predict(seq(), X1, batch_size=-1))
+            ],
+            "evaluate": [
+                ("data", "float64 NaN", lambda: train.evaluate(seq(), (_nan_X(), y1), nn.MSELoss()))
+            ],
+            "fit": [
+                (
+                    "train",
+                    "NaN in X",
+                    lambda: train.fit(seq(), (_nan_X(), y1), (X1, y1), nn.MSELoss(), epochs=1),
+                ),
+                (
+                    "val",
+                    "wrong feature size",
+                    lambda: train.fit(
+                        seq(),
+                        (X1, y1),
+                        (np.zeros((8, 5, 2), np.float32), y1),
+                        nn.MSELoss(),
+                        epochs=1,
+                    ),
+                ),
+                (
+                    "epochs",
+                    "zero",
+                    lambda: train.fit(seq(), (X1, y1), (X1, y1), nn.MSELoss(), epochs=0),
+                ),
+            ],
+            "fit_seeds": [
+                (
+                    "seeds",
+                    "empty",
+                    lambda: train.fit_seeds(seq, [], (X1, y1), (X1, y1), nn.MSELoss()),
+                )
+            ],
+            "fit_seeds_test": [
+                (
+                    "seeds",
+                    "empty",
+                    lambda: train.fit_seeds_test(
+                        seq, [], (X1, y1), (X1, y1), (X1, y1), nn.MSELoss(), None
+                    ),
+                )
+            ],
+            "spread": [("values", "empty", lambda: train.spread([]))],
+            "first_epoch_below": [
+                ("threshold", "NaN", lambda: train.first_epoch_below([1.0], NAN))
+            ],
+            "per_step_cross_entropy": [
+                (
+                    "y",
+                    "wrong shape",
+                    lambda: train.per_step_cross_entropy(
+                        _x(2, 3, 2), torch.zeros(2, 4, dtype=torch.long)
+                    ),
+                )
+            ],
+            "per_step_accuracy": [
+                (
+                    "y",
+                    "wrong shape",
+                    lambda: train.per_step_accuracy(
+                        _x(2, 3, 2), torch.zeros(2, 4, dtype=torch.long)
+                    ),
+                )
+            ],
+            "describe": [("config", "a dict", lambda: train.describe({"epochs": 1}))],
+        },
+        "tbptt": {
+            "batchify": [("n_streams", "zero", lambda: tbptt.batchify(torch.arange(10), 0))],
+            "detach_state": [("state", "a string", lambda: tbptt.detach_state("state"))],
+            "evaluate_chunks": [
+                (
+                    "chunk",
+                    "zero",
+                    lambda: tbptt.evaluate_chunks(
+                        models.Tagger(1, 2),
+                        _x(2, 6, 1),
+                        torch.zeros(2, 6, dtype=torch.long),
+                        0,
+                        True,
+                    ),
+                )
+            ],
+            "tbptt_epoch": [
+                (
+                    "chunk",
+                    "zero",
+                    lambda: tbptt.tbptt_epoch(
+                        models.Tagger(1, 2),
+                        (_x(2, 6, 1), torch.zeros(2, 6, dtype=torch.long)),
+                        None,
+                        0,
+                        True,
+                    ),
+                )
+            ],
+            "fit_tbptt": [
+                (
+                    "epochs",
+                    "zero",
+                    lambda: tbptt.fit_tbptt(
+                        models.Tagger(1, 2),
+                        (_x(2, 6, 1), torch.zeros(2, 6, dtype=torch.long)),
+                        (np.zeros((2, 6, 1), np.float32), np.zeros((2, 6), np.int64)),
+                        chunk=3,
+                        epochs=0,
+                    ),
+                )
+            ],
+        },
+        "experiment": {
+            "adding_task": [
+                (
+                    "T",
+                    "too short",
+                    lambda: experiment.adding_task(T=2, n_train=8, n_val=4, n_test=4),
+                )
+            ],
+            "first_last_classification": [
+                (
+                    "window",
+                    "zero",
+                    lambda: experiment.first_last_classification(
+                        T=12, window=0, n_train=8, n_val=4, n_test=4
+                    ),
+                )
+            ],
+            "Budget": [
+                ("epochs", "zero", lambda: experiment.Budget(epochs=0)),
+                ("forget_bias", "NaN", lambda: experiment.Budget(forget_bias=NAN)),
+            ],
+            "batches": [("batch_size", "zero", lambda: experiment.batches((X1, y1), 0))],
+            "run_experiment": [
+                (
+                    "models",
+                    "unknown name",
+                    lambda: experiment.run_experiment(
+                        experiment.adding_task(T=6, n_train=8, n_val=4, n_test=4), ["LSTM2"], [0]
+                    ),
+                )
+            ],
+            "summarize": [
+                (
+                    "learned",
+                    "not a function",
+                    lambda: experiment.summarize(
+                        [experiment.Run("t", "A", 0, 0.5, 0.1, 10, ())], None
+                    ),
+                )
+            ],
+            "learned_counts": [
+                (
+                    "learned",
+                    "not a function",
+                    lambda: experiment.learned_counts(
+                        [experiment.Run("t", "A", 0, 0.5, 0.1, 10, ())], None
+                    ),
+                )
+            ],
+            "results_table": [
+                (
+                    "median",
+                    "unknown",
+                    lambda: experiment.results_table([], lambda r: True, median="mean"),
+                )
+            ],
+        },
+        "probes": {
+            "outputs_differ_between_calls": [
+                ("x", "a list", lambda: probes.outputs_differ_between_calls(nn.Dropout(0.5), [1.0]))
+            ],
+            "online_outputs": [
+                ("x", "rank 2", lambda: probes.online_outputs(models.Tagger(1, 2), _x(2, 3)))
+            ],
+            "first_step_gradient": [
+                ("x", "rank 2", lambda: probes.first_step_gradient(seq(), _x(2, 3)))
+            ],
+            "initial_state_influence": [
+                (
+                    "rnn",
+                    "an LSTM",
+                    lambda: probes.initial_state_influence(nn.LSTM(1, 2), _x(2, 3, 1)),
+                )
+            ],
+            "step_lengths": [("clip_grad_norm", "negative", lambda: _steps(probes, seq, X1, y1))],
+            "random_recurrent_cell": [
+                ("kind", "unknown", lambda: probes.random_recurrent_cell("transformer", 4, 1.0))
+            ],
+            "hidden_gradient_norms": [
+                (
+                    "x",
+                    "rank 2",
+                    lambda: probes.hidden_gradient_norms(
+                        probes.random_recurrent_cell("lstm", 4, 1.0), _x(2, 3)
+                    ),
+                )
+            ],
+            "carry_gate": [
+                (
+                    "rnn",
+                    "bidirectional",
+                    lambda: probes.carry_gate(
+                        nn.LSTM(1, 2, batch_first=True, bidirectional=True), _x(2, 3, 1)
+                    ),
+                )
+            ],
+            "gate_trace": [
+                (
+                    "ids",
+                    "rank 2",
+                    lambda: probes.gate_trace(
+                        classify.LSTMTextClassifier(10, 2, 4, 3),
+                        torch.zeros(2, 3, dtype=torch.long),
+                    ),
+                )
+            ],
+            "forward_vote": [
+                (
+                    "model",
+                    "three classes",
+                    lambda: probes.forward_vote(classify.LSTMTextClassifier(10, 3, 4, 3), [[2, 3]]),
+                )
+            ],
+        },
+        "reviews": {
+            "normalize_quotes": [("text", "None", lambda: reviews.normalize_quotes(None))],
+            "normalize": [("text", "None", lambda: reviews.normalize(None))],
+            "read_reviews": [("path", "a number", lambda: reviews.read_reviews(3))],
+            "split_texts": [
+                (
+                    "fractions",
+                    "not summing to 1",
+                    lambda: reviews.split_texts(["a", "b"], ["x", "y"], (0.5, 0.5, 0.5)),
+                )
+            ],
+            "load_rotten_tomatoes": [
+                ("seed", "a string", lambda: reviews.load_rotten_tomatoes(seed="0"))
+            ],
+        },
+        "text": {
+            "tokenize": [("text", "None", lambda: text.tokenize(None))],
+            "Vocabulary": [("tokens", "one string", lambda: text.Vocabulary("abc"))],
+            "pad_batch": [("id_lists", "one string", lambda: text.pad_batch("abc"))],
+            "encode": [
+                (
+                    "texts",
+                    "one string",
+                    lambda: text.encode("a review", text.Vocabulary.build([["a"]], min_freq=1)),
+                ),
+                (
+                    "max_len",
+                    "negative",
+                    lambda: text.encode(
+                        ["a b"], text.Vocabulary.build([["a"]], min_freq=1), max_len=-1
+                    ),
+                ),
+            ],
+            "LengthBatches": [("batch_size", "zero", lambda: text.LengthBatches([3, 2], 0))],
+            "text_loader": [
+                (
+                    "batch_size",
+                    "zero",
+                    lambda: text.text_loader(
+                        torch.zeros(2, 3, dtype=torch.long), torch.zeros(2, dtype=torch.long), 0
+                    ),
+                )
+            ],
+            "distinctive_words": [
+                ("texts", "one string", lambda: text.distinctive_words("a b", ["x"]))
+            ],
+            "confusion_matrix": [
+                (
+                    "y_pred",
+                    "mismatched length",
+                    lambda: text.confusion_matrix(["a", "b"], ["a"], ["a", "b"]),
+                )
+            ],
+            "last_real_output": [
+                (
+                    "lengths",
+                    "zero length",
+                    lambda: text.last_real_output(_x(2, 3, 4), torch.tensor([3, 0])),
+                )
+            ],
+            "review_tensors": [
+                ("max_len", "negative", lambda: text.review_tensors(n_train=10, max_len=-1))
+            ],
+        },
+        "classify": {
+            "LSTMTextClassifier": [
+                (
+                    "bidirectional",
+                    "the string 'no'",
+                    lambda: classify.LSTMTextClassifier(10, 2, bidirectional="no"),
+                ),
+                ("hidden_size", "zero", lambda: classify.LSTMTextClassifier(10, 2, hidden_size=0)),
+            ],
+            "TextConfig": [
+                ("batch_size", "zero", lambda: classify.TextConfig(batch_size=0)),
+                ("max_len", "negative", lambda: classify.TextConfig(max_len=-1)),
+            ],
+            "fit_text_classifier": [
+                ("train_texts", "one string", lambda: classify.fit_text_classifier("a b", ["x"])),
+                (
+                    "epochs",
+                    "zero",
+                    lambda: classify.fit_text_classifier(["a", "b"], ["x", "y"], epochs=0),
+                ),
+            ],
+            "load_text_classifier": [
+                ("path", "a number", lambda: classify.load_text_classifier(3))
+            ],
+            "BagOfWords": [("vocab_size", "zero", lambda: classify.BagOfWords(0, 2))],
+            "fit_bag_of_words": [
+                ("train_texts", "one string", lambda: classify.fit_bag_of_words("a b", ["x"]))
+            ],
+            "TextClassifier": [
+                (
+                    "model",
+                    "a string",
+                    lambda: classify.TextClassifier(
+                        "model",
+                        text.Vocabulary.build([["a"]], min_freq=1),
+                        ["x", "y"],
+                        classify.TextConfig(),
+                    ),
+                )
+            ],
+        },
+        "stats": {
+            "wilson_interval": [("k", "above n", lambda: stats.wilson_interval(5, 3))],
+            "fisher_exact": [("k1", "negative", lambda: stats.fisher_exact(-1, 3, 1, 3))],
+            "mcnemar": [("only_a", "negative", lambda: stats.mcnemar(-1, 3))],
+            "interval_text": [("k", "above n", lambda: stats.interval_text(5, 3))],
+            "learned_summary": [("k", "above n", lambda: stats.learned_summary(5, 3))],
+        },
+    }
+
+
+_PLOT = "a figure or widget: its inputs are the results above, tested by drawing in tests/"
+_RECORD = "a record of results (a dataclass or NamedTuple built by the package, not by readers)"
+EXEMPT: dict[str, str | dict[str, str]] = {
+    "plots": _PLOT,
+    "diagram": _PLOT,
+    "widgets": _PLOT,
+    "style": "one call with no arguments (the figure style)",
+    "checking": "the checkers' own helpers: the checker contract (tests/test_checkers.py)",
+    "validate": "the checks themselves: doctested, and tests/test_validate.py",
+    "bench": "a command-line tool: argparse checks its arguments (tests/test_bench.py)",
+    "listing": "displays source code of the package's own objects",
+    "progress": "a thin wrapper of tqdm with tqdm's own checks",
+    "tables": "formats given rows; tests/test_stats.py",
+    "gates": {"CellStep": _RECORD},
+    "experiment": {"Task": _RECORD, "Run": _RECORD, "Summary": _RECORD},
+    "train": {"History": _RECORD, "Scored": _RECORD, "default_device": "takes no arguments"},
+    "numpy_nn": {"TrainResult": _RECORD},
+    "tbptt": {"TBPTTHistory": _RECORD},
+    "probes": {"GateTrace": _RECORD},
+    "reviews": {
+        "Review": _RECORD,
+        "ReviewSplits": _RECORD,
+        "data_path": "takes no arguments",
+    },
+}
+EXEMPT_PREFIXES = {"check_": "exercise checkers: their own contract (tests/test_checkers.py)"}

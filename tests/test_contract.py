@@ -1,0 +1,139 @@
+"""Bad input gets a clear error at every public entry point, in the style of scikit-learn's
+estimator checks.
+
+The test enumerates the public API itself: every public function and class defined in every
+``lstmbook`` module must have a table of bad inputs in ``tests/contract_cases.py`` (each must
+raise ``ValueError`` or ``TypeError`` whose message names the argument) or a reasoned
+exemption there. A new module, or a new public name, fails ``test_every_public_name_has_an_entry``
+until it has one. Cases the package does not meet yet are listed in ``KNOWN_GAPS`` and run as
+strict expected failures: fixing one makes the test fail until it is taken off the list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+
+import pytest
+from contract_cases import EXEMPT, EXEMPT_PREFIXES, build_cases
+from contract_survey import classify
+
+import lstmbook
+
+#: ``module.name(argument)`` cases that do not raise a clear error yet (issue 17, in progress).
+KNOWN_GAPS: set[str] = {
+    "classify.BagOfWords(vocab_size)",
+    "classify.LSTMTextClassifier(bidirectional)",
+    "classify.TextClassifier(model)",
+    "classify.fit_bag_of_words(train_texts)",
+    "classify.fit_text_classifier(train_texts)",
+    "classify.load_text_classifier(path)",
+    "experiment.learned_counts(learned)",
+    "experiment.run_experiment(models)",
+    "experiment.summarize(learned)",
+    "gates.OneUnitCell(w_x)",
+    "gates.gate(weight)",
+    "gates.sigmoid(z)",
+    "models.LearnedInitialState(lstm)",
+    "models.count_parameters(model)",
+    "numpy_nn.SequenceClassifier(n_classes)",
+    "numpy_nn.cross_entropy(logits)",
+    "numpy_nn.cross_entropy(y)",
+    "probes.carry_gate(rnn)",
+    "probes.forward_vote(model)",
+    "probes.hidden_gradient_norms(x)",
+    "probes.initial_state_influence(rnn)",
+    "probes.outputs_differ_between_calls(x)",
+    "probes.step_lengths(clip_grad_norm)",
+    "reviews.load_rotten_tomatoes(seed)",
+    "reviews.read_reviews(path)",
+    "tbptt.detach_state(state)",
+    "tbptt.evaluate_chunks(chunk)",
+    "tbptt.tbptt_epoch(chunk)",
+    "text.LengthBatches(batch_size)",
+    "text.confusion_matrix(y_pred)",
+    "text.distinctive_words(texts)",
+    "text.encode(max_len)",
+    "text.last_real_output(lengths)",
+    "text.pad_batch(id_lists)",
+    "text.review_tensors(max_len)",
+    "text.text_loader(batch_size)",
+    "train.describe(config)",
+    "train.evaluate(data)",
+    "train.first_epoch_below(threshold)",
+    "train.fit_seeds(seeds)",
+    "train.fit_seeds_test(seeds)",
+    "train.per_step_accuracy(y)",
+    "train.spread(values)",
+}
+
+
+def public_names() -> dict[str, list[str]]:
+    names = {}
+    for info in pkgutil.iter_modules(lstmbook.__path__):
+        module = importlib.import_module(f"lstmbook.{info.name}")
+        names[info.name] = sorted(
+            name
+            for name, obj in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isfunction(obj) or inspect.isclass(obj))
+            and obj.__module__ == module.__name__
+        )
+    return names
+
+
+CASES = build_cases()
+ROWS = [
+    (module, name, argument, what, call)
+    for module, names in CASES.items()
+    for name, cases in names.items()
+    for argument, what, call in cases
+]
+
+
+def exempt(module: str, name: str) -> bool:
+    reason = EXEMPT.get(module)
+    if isinstance(reason, str):
+        return True
+    if isinstance(reason, dict) and name in reason:
+        return True
+    return any(name.startswith(prefix) for prefix in EXEMPT_PREFIXES)
+
+
+def test_every_public_name_has_an_entry():
+    missing = [
+        f"lstmbook.{module}.{name}"
+        for module, names in public_names().items()
+        for name in names
+        if name not in CASES.get(module, {}) and not exempt(module, name)
+    ]
+    assert not missing, f"add bad inputs (or an exemption) to tests/contract_cases.py: {missing}"
+
+
+def test_every_entry_names_a_public_name():
+    public = public_names()
+    unknown = [
+        f"{m}.{n}" for m, names in CASES.items() for n in names if n not in public.get(m, [])
+    ]
+    assert not unknown
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "argument", "what", "call"),
+    [
+        pytest.param(
+            *row,
+            id=f"{row[0]}.{row[1]}({row[2]}: {row[3]})",
+            marks=[pytest.mark.xfail(strict=True)]
+            if f"{row[0]}.{row[1]}({row[2]})" in KNOWN_GAPS
+            else [],
+        )
+        for row in ROWS
+    ],
+)
+def test_bad_input_raises_a_clear_error_naming_the_argument(module, name, argument, what, call):
+    outcome, detail = classify(argument, call)
+    assert outcome == "clear", f"{outcome}: {detail}"
+    assert re.search(rf"\b{re.escape(argument)}\b", detail)
