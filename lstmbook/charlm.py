@@ -46,8 +46,8 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lstmbook import validate
-from lstmbook.tbptt import batchify, detach_state
 from lstmbook.progress import bar
+from lstmbook.tbptt import batchify, detach_state
 
 CELLS = ("lstm", "gru", "rnn")
 #: What an empty prompt stands for: the model starts as if after this (a blank line).

@@ -38,12 +38,12 @@ from torch import Tensor, nn
 from lstmbook import validate
 from lstmbook.bench import threads, time_block
 from lstmbook.data import ADDING_BASELINE_MSE
+from lstmbook.experiment import Budget, adding_task, run_experiment
 from lstmbook.models import count_parameters
 from lstmbook.modern import MLSTM, SLSTM, MinGRU, MinLSTM
 from lstmbook.stats import interval_text
 from lstmbook.tables import Table
 from lstmbook.train import evaluate, fit, make_loader
-from lstmbook.experiment import Budget, adding_task, run_experiment
 
 #: Where the script writes its results (committed with the package).
 LOG = Path(__file__).with_name("compare_modern.json")
