@@ -36,7 +36,7 @@ def _check(p: Mapping, *arrays: tuple[str, object]) -> None:
         validate.array(name, value, shape=("batch", None))
 
 
-def step_forward(x: Array, h_prev: Array, c_prev: Array, p: Mapping[str, Array]):
+def step_forward(x: Array, h_prev: Array, c_prev: Array, p: Mapping):
     """``h_t, c_t`` from ``x_t, h_{t-1}, c_{t-1}``, and what the backward step needs."""
     _check(p, ("x", x), ("h_prev", h_prev), ("c_prev", c_prev))
     z = x @ p["W_ih"].T + p["b_ih"] + h_prev @ p["W_hh"].T + p["b_hh"]
@@ -50,17 +50,18 @@ def step_forward(x: Array, h_prev: Array, c_prev: Array, p: Mapping[str, Array])
     return h, c, (x, h_prev, c_prev, i, f, g, o, c)
 
 
-def step_backward(dh: Array, dc: Array, cache: tuple, p: Mapping[str, Array]):
+def step_backward(dh: Array, dc: Array, cache: tuple, p: Mapping):
     """From ``dL/dh_t`` and ``dL/dc_t`` to the gradients of the step's inputs and weights."""
     _check(p, ("dh", dh), ("dc", dc))
     x, h_prev, c_prev, i, f, g, o, c = cache
     tanh_c = np.tanh(c)
-    dc = dc + dh * o * (1 - tanh_c**2)  # h_t = o_t tanh(c_t) also depends on c_t
+    dc = dc + dh * o * (1 - tanh_c**2)  # h_t = o_t tanh(c_t) reads c_t
     do = dh * tanh_c
     di, df, dg = dc * g, dc * c_prev, dc * i
     dc_prev = dc * f  # the carousel: only the forget gate in the way
     dz = np.concatenate(
-        [di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1
+        [di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)],
+        axis=1,
     )
     dx, dh_prev = dz @ p["W_ih"], dz @ p["W_hh"]
     grads = {"W_ih": dz.T @ x, "W_hh": dz.T @ h_prev, "b": dz.sum(axis=0)}

@@ -555,7 +555,7 @@ def unit_explorer(frames: Sequence[tuple[str, str]]):
 
 #: The RNN's recurrent scale s (U = s Q, Q orthogonal) and the LSTM's forget bias, per frame.
 GRADIENT_SLIDERS = (
-    Slider("scale", "RNN weight scale s", 0.1, 3.0, 0.05, 1.0, (0.5, 0.9, 1.0, 1.1, 1.5, 2.0)),
+    Slider("scale", "RNN scale s", 0.1, 3.0, 0.05, 1.0, (0.5, 0.9, 1.0, 1.1, 1.5, 2.0)),
     Slider("forget_bias", "LSTM forget bias", -3.0, 6.0, 0.1, 1.0, (-2.0, 0.0, 1.0, 2.0, 3.0, 5.0)),
 )
 GRADIENT_FLOOR = 1e-30  # the plot's lowest value: smaller gradients sit on its floor
