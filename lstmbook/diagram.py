@@ -73,6 +73,24 @@ PATHS["rnn"] = {}
 ALL = frozenset({"forget", "input", "update", "output", "reset", "candidate"})
 
 
+def arrow(ax, start, end, color="black", dashed=False, alpha=1.0) -> None:
+    """An arrow from ``start`` to ``end``: the one arrow style of every picture in the book."""
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": color,
+            "linewidth": 1.4,
+            "linestyle": "--" if dashed else "-",
+            "shrinkA": 0,
+            "shrinkB": 0,
+            "alpha": alpha,
+        },
+    )
+
+
 class _Pen:
     """Draws on ``ax``; what is not on the highlighted path comes out faded."""
 
@@ -95,20 +113,7 @@ class _Pen:
         )
 
     def arrow(self, start, end, on=ALL, color="black", dashed=False):
-        self.ax.annotate(
-            "",
-            xy=end,
-            xytext=start,
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": color,
-                "linewidth": 1.4,
-                "linestyle": "--" if dashed else "-",
-                "shrinkA": 0,
-                "shrinkB": 0,
-                "alpha": self.alpha(on),
-            },
-        )
+        arrow(self.ax, start, end, color, dashed, alpha=self.alpha(on))
 
     def text(self, xy, text, on=ALL, size=13, **kwargs):
         self.ax.text(*xy, text, fontsize=size * self.scale, alpha=self.alpha(on), **kwargs)

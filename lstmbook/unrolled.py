@@ -26,25 +26,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from lstmbook import style, validate
+from lstmbook.diagram import arrow as _arrow
 from lstmbook.style import GATE_COLORS
 
 FORWARD, BACKWARD = "black", "tab:red"
-
-
-def _arrow(ax, start, end, color, dashed=False):
-    ax.annotate(
-        "",
-        xy=end,
-        xytext=start,
-        arrowprops={
-            "arrowstyle": "-|>",
-            "color": color,
-            "linewidth": 1.4,
-            "linestyle": "--" if dashed else "-",
-            "shrinkA": 0,
-            "shrinkB": 0,
-        },
-    )
 
 
 def bptt_picture(steps: int = 4) -> Figure:

@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.page_check import CHROMIUM, CHROMIUM_FLAGS
+from tests.page_check import CHROMIUM, open_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -34,19 +34,11 @@ FRAMES_CHANGED = f"""([index, before]) =>
 
 @pytest.fixture(scope="module")
 def chapter_one(built_book):
-    requests = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("pageerror", lambda error: requests.append(f"page error: {error}"))
-        page.goto((built_book / "chapters/01_gates.html").as_uri(), wait_until="load")
+    with open_offline(built_book / "chapters/01_gates.html") as (page, requests):
         page.wait_for_selector(".widget-slider", timeout=60_000)
         page.wait_for_function("document.querySelectorAll('.widget-vbox img').length > 0")
         page.evaluate("MathJax.startup.promise")
         yield page, requests
-        browser.close()
 
 
 def test_only_local_files_are_requested(chapter_one):
