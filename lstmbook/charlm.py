@@ -86,6 +86,9 @@ def encode(text: str, vocab: str) -> NDArray[np.int64]:
     >>> encode("abba", "ab").tolist()
     [0, 1, 1, 0]
     """
+    validate.text("text", text, min_length=0)
+    validate.text("vocab", vocab)
+    _unknown(text, vocab, "text")
     lookup = {c: i for i, c in enumerate(vocab)}
     return np.fromiter((lookup[c] for c in text), dtype=np.int64, count=len(text))
 
@@ -101,6 +104,10 @@ class CharNet(nn.Module):
     """
 
     def __init__(self, vocab_size: int, hidden_size: int, cell: str = "lstm", num_layers: int = 1):
+        validate.positive_int("vocab_size", vocab_size)
+        validate.positive_int("hidden_size", hidden_size)
+        validate.one_of("cell", cell, CELLS)
+        validate.positive_int("num_layers", num_layers)
         super().__init__()
         kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
         self.vocab_size, self.cell = vocab_size, cell
@@ -119,6 +126,8 @@ def _detach(state):
 
 def count_parameters(module: nn.Module) -> int:
     """The number of trainable numbers in ``module``."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch nn.Module, got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
@@ -128,6 +137,14 @@ def chunk_loss(net: CharNet, ids: Tensor, state=None) -> tuple[Tensor, object]:
     This is the loss of one step of :func:`fit_char_lm`'s training: ``ids (B, T + 1)`` is one
     chunk of every row with one character of overlap, read from ``state``.
     """
+    if not isinstance(ids, Tensor) or ids.dtype != torch.long or ids.dim() != 2:
+        raise ValueError(
+            "ids must be a long tensor of shape (batch, time + 1), got "
+            + (f"{ids.dtype} of shape {tuple(ids.shape)}" if isinstance(ids, Tensor) else "")
+            + ("" if isinstance(ids, Tensor) else type(ids).__name__)
+        )
+    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= net.vocab_size):
+        raise ValueError(f"ids must be in 0 .. {net.vocab_size - 1} (the net's vocabulary)")
     logits, state = net(ids[:, :-1], state)
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
     return loss, state
@@ -179,6 +196,9 @@ class CharLM:
     :class:`CharNet`), ``config`` (the settings it was trained with) and ``history``."""
 
     def __init__(self, vocab: str, net: CharNet, config: dict, history: History | None = None):
+        validate.text("vocab", vocab)
+        if not isinstance(net, CharNet):
+            raise TypeError(f"net must be a CharNet, got {type(net).__name__}")
         self.vocab, self.net, self.config = vocab, net, dict(config)
         self.history = history if history is not None else History()
         self._index = {c: i for i, c in enumerate(vocab)}
@@ -327,6 +347,8 @@ class CharLM:
 
 def load_char_lm(path: str | Path) -> CharLM:
     """The :class:`CharLM` that :meth:`CharLM.save` wrote to ``path``."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
     saved = torch.load(Path(path), map_location="cpu", weights_only=True)
     config = saved["config"]
     net = CharNet(len(saved["vocab"]), config["hidden_size"], config["cell"], config["num_layers"])
@@ -580,7 +602,7 @@ def unit_correlations(states: NDArray, features: dict[str, NDArray]) -> dict[str
     z = states - states.mean(axis=0)
     scale = np.sqrt((z**2).sum(axis=0))
     for name, feature in features.items():
-        f = validate.array(name, feature, shape=(len(states),), dtype=np.float64)
+        f = validate.array(f"features[{name!r}]", feature, shape=(len(states),), dtype=np.float64)
         fz = f - f.mean()
         denominator = scale * math.sqrt((fz**2).sum())
         out[name] = np.divide(
@@ -598,8 +620,16 @@ class Unit:
     correlation: float
 
 
+def _correlations(correlations: object) -> None:
+    if not isinstance(correlations, dict):
+        raise TypeError(f"correlations must be a dict, got {type(correlations).__name__}")
+    if not correlations:
+        raise ValueError("correlations must not be empty (one entry per feature)")
+
+
 def best_units(correlations: dict[str, NDArray]) -> list[Unit]:
     """For each feature, the unit of largest absolute correlation with it, in feature order."""
+    _correlations(correlations)
     return [
         Unit(int(np.abs(r).argmax()), name, float(r[np.abs(r).argmax()]))
         for name, r in correlations.items()
@@ -608,6 +638,7 @@ def best_units(correlations: dict[str, NDArray]) -> list[Unit]:
 
 def least_tracking_unit(correlations: dict[str, NDArray]) -> Unit:
     """The unit whose largest absolute correlation with any feature is smallest."""
+    _correlations(correlations)
     names = list(correlations)
     table = np.abs(np.stack([correlations[n] for n in names]))  # (features, units)
     unit = int(table.max(axis=0).argmin())
@@ -708,6 +739,7 @@ def check_temperature(fn) -> bool:
 def heading_feature(text: str) -> NDArray[np.float64]:
     """1.0 for each character of a heading line (one that starts with ``#``), else 0.0;
     the line break that ends the line is not part of it (the reference for the exercise)."""
+    validate.text("text", text, min_length=0)
     out = np.zeros(len(text))
     for m in re.finditer(r"^#.*$", text, re.MULTILINE):
         out[m.start() : m.end()] = 1.0

@@ -62,6 +62,18 @@ class _Last(nn.Module):
         return self.rnn(x)[0]
 
 
+def _sizes(**sizes: object) -> None:
+    for name, value in sizes.items():
+        validate.positive_int(name, value)
+
+
+def _seeds(seeds: object) -> None:
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
+        raise TypeError(f"seeds must be a non-empty list of ints, got {seeds!r}")
+    for seed in seeds:
+        validate.positive_int("seeds", seed, minimum=0)
+
+
 class CausalTransformer(nn.Module):
     """One pre-norm ``nn.TransformerEncoderLayer`` with a causal mask and learned positions.
 
@@ -70,6 +82,7 @@ class CausalTransformer(nn.Module):
     """
 
     def __init__(self, input_size: int, d_model: int, max_len: int) -> None:
+        _sizes(input_size=input_size, d_model=d_model, max_len=max_len)
         super().__init__()
         self.embed = nn.Linear(input_size, d_model)
         self.position = nn.Parameter(torch.zeros(max_len, d_model))
@@ -89,6 +102,7 @@ class CausalTransformer(nn.Module):
 def core(name: str, input_size: int, hidden_size: int, max_len: int) -> nn.Module:
     """One layer of model ``name``: ``(batch, time, input_size) -> (batch, time, hidden_size)``."""
     name = validate.one_of("name", name, NAMES)
+    _sizes(input_size=input_size, hidden_size=hidden_size, max_len=max_len)
     layers: dict[str, Callable[[], nn.Module]] = {
         "LSTM": lambda: _Last(nn.LSTM(input_size, hidden_size, batch_first=True)),
         "GRU": lambda: _Last(nn.GRU(input_size, hidden_size, batch_first=True)),
@@ -117,6 +131,8 @@ class CharModel(nn.Module):
     """Embedding, a layer, a linear head: ``(batch, time)`` ids to ``(batch, time, vocab)``."""
 
     def __init__(self, name: str, vocab: int, embed: int, hidden_size: int, max_len: int) -> None:
+        validate.one_of("name", name, NAMES)
+        _sizes(vocab=vocab, embed=embed, hidden_size=hidden_size, max_len=max_len)
         super().__init__()
         self.embed = nn.Embedding(vocab, embed)
         self.core = core(name, embed, hidden_size, max_len)
@@ -135,6 +151,9 @@ def matched_sizes(build: Callable[[str, int], nn.Module], target: int) -> dict[s
     >>> sizes["LSTM"], sizes["minLSTM"]
     (14, 100)
     """
+    if not callable(build):
+        raise TypeError(f"build must be a function of (name, hidden_size), got {build!r}")
+    validate.positive_int("target", target)
     sizes = {}
     for name in NAMES:
         low, high = 1, 1024  # hidden size = 2 * half
@@ -153,6 +172,7 @@ def matched_sizes(build: Callable[[str, int], nn.Module], target: int) -> dict[s
 
 def step_seconds(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable, repeats: int) -> float:
     """Median seconds of one training step (forward, backward, Adam) on one thread."""
+    validate.positive_int("repeats", repeats)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step() -> None:
@@ -180,6 +200,13 @@ def scan_timings(
     """
     from lstmbook.bench import all_cores
 
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, Sequence) or not lengths:
+        raise TypeError(f"lengths must be a non-empty list of ints, got {lengths!r}")
+    for T in lengths:
+        validate.positive_int("lengths", T)
+    _sizes(batch=batch, input_size=input_size, hidden_size=hidden_size, repeats=repeats)
+    if n_threads is not None:
+        validate.positive_int("n_threads", n_threads)
     n_threads = n_threads or all_cores()
     torch.manual_seed(0)
     minlstm = MinLSTM(input_size, hidden_size)
@@ -217,6 +244,8 @@ class Result:
 
 def adding(T: int, seeds: Sequence[int], budget: Budget, target: int) -> tuple[list, dict]:
     """Every model on the adding problem at length ``T``; the results and seconds per step."""
+    _sizes(T=T, target=target)
+    _seeds(seeds)
     task = adding_task(T=T, n_train=1200, n_val=400, n_test=1000)
     sizes = matched_sizes(lambda name, h: Regressor(name, 2, h, T), target)
 
@@ -240,6 +269,11 @@ def adding(T: int, seeds: Sequence[int], budget: Budget, target: int) -> tuple[l
 
 def encode(text: str, chars: str) -> np.ndarray:
     """Character ids of ``text`` in the alphabet ``chars``."""
+    validate.text("text", text, min_length=0)
+    validate.text("chars", chars)
+    unseen = sorted(set(text) - set(chars))
+    if unseen:
+        raise ValueError(f"text has characters not in chars: {''.join(unseen[:10])!r}")
     index = {c: i for i, c in enumerate(chars)}
     return np.array([index[c] for c in text], dtype=np.int64)
 
@@ -249,6 +283,10 @@ def windows(ids: np.ndarray, length: int, n: int, seed: int | None) -> tuple[Ten
 
     Random starts with a ``seed``, else ``n`` windows side by side from the start.
     """
+    _sizes(length=length, n=n)
+    needed = length + 2 if seed is not None else n * length + 1
+    if len(ids) < needed:
+        raise ValueError(f"ids must hold at least {needed} ids for these windows, got {len(ids)}")
     if seed is None:
         starts = np.arange(n) * length
     else:
@@ -257,13 +295,25 @@ def windows(ids: np.ndarray, length: int, n: int, seed: int | None) -> tuple[Ten
     return torch.from_numpy(rows[:, :-1]), torch.from_numpy(rows[:, 1:])
 
 
+def _shape(value: object) -> str:
+    return str(tuple(value.shape)) if isinstance(value, Tensor) else type(value).__name__
+
+
 def bits_loss(logits: Tensor, y: Tensor) -> Tensor:
     """Mean next-character cross-entropy in bits: ``logits (B, T, V)``, ``y (B, T)``."""
+    if not isinstance(logits, Tensor) or logits.dim() != 3:
+        raise ValueError(f"logits must be a tensor of shape (B, T, V), got {_shape(logits)}")
+    if not isinstance(y, Tensor) or tuple(y.shape) != tuple(logits.shape[:2]):
+        raise ValueError(f"y must be a tensor of shape {tuple(logits.shape[:2])}, got {_shape(y)}")
     return F.cross_entropy(logits.flatten(0, 1), y.flatten()) / math.log(2)
 
 
 def unigram_bits(train: np.ndarray, test: np.ndarray, vocab: int) -> float:
     """Bits per character on ``test`` of the character frequencies of ``train`` (add-one)."""
+    validate.positive_int("vocab", vocab)
+    for name, ids in (("train", train), ("test", test)):
+        if len(ids) == 0:
+            raise ValueError(f"{name} must not be empty")
     counts = np.bincount(train, minlength=vocab) + 1.0
     return float(-np.log2(counts[test] / counts.sum()).mean())
 
@@ -272,6 +322,8 @@ def shakespeare(
     seeds: Sequence[int], steps: int, length: int, budget: Budget, target: int
 ) -> tuple[list, dict, float]:
     """Every model on chapter 7's Shakespeare; results, seconds per step, the unigram bits."""
+    _sizes(steps=steps, length=length, target=target)
+    _seeds(seeds)
     from lstmbook.shakespeare import load_split
 
     split = load_split()
@@ -317,6 +369,7 @@ def results_table(log: dict, task: str) -> Table:
     """One row per model: parameters, hidden size, runs learned (k of n, Wilson 95%), the
     median score over the seeds (MSE to 2 significant figures, bits to 2 decimals) and
     milliseconds per step."""
+    validate.one_of("task", task, ("adding", "shakespeare"))
     rows = []
     for name in NAMES:
         runs = [r for r in log["results"] if r["task"] == task and r["model"] == name]
@@ -336,6 +389,8 @@ def results_table(log: dict, task: str) -> Table:
 
 def load_log(path: str | Path = LOG) -> dict:
     """The results the script wrote (see :data:`LOG`)."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
     return json.loads(Path(path).read_text())
 
 

@@ -172,6 +172,9 @@ def place_origins(n: int, horizon: int, origins: int, span: float | int) -> np.n
     >>> place_origins(100, 5, 3, 0.2).tolist()
     [80, 87, 94]
     """
+    validate.positive_int("n", n)
+    validate.positive_int("horizon", horizon)
+    validate.positive_int("origins", origins)
     width = int(round(span * n)) if isinstance(span, float) else int(span)
     last = n - 1 - horizon
     first = n - width
@@ -194,6 +197,7 @@ def seasonal_reference(y: np.ndarray, origin: int, steps: np.ndarray, season: in
     >>> seasonal_reference(np.arange(10.0), 5, np.array([4, 6, 7, 8]), 2)
     array([2., 4., 5., 4.])
     """
+    validate.positive_int("season", season)
     ahead = np.maximum(1, -(-(steps - origin) // season))
     return y[steps - season * ahead]
 

@@ -50,6 +50,20 @@ def _sizes(input_size: object, hidden_size: object) -> tuple[int, int]:
 # Scans of h_t = a_t * h_{t-1} + b_t (h_{-1} = 0), along dimension 1 of (batch, time, ...).
 
 
+def _pair(first: str, a: object, second: str, b: object) -> None:
+    """Two tensors of one shape ``(batch, time, ...)``."""
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{first} must be a torch tensor, got {type(a).__name__}")
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{second} must be a torch tensor, got {type(b).__name__}")
+    if a.dim() < 2:
+        raise ValueError(f"{first} must have shape (batch, time, ...), got {tuple(a.shape)}")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{second} must have the shape of {first}, {tuple(a.shape)}, got {tuple(b.shape)}"
+        )
+
+
 def sequential_scan(a: Tensor, b: Tensor) -> Tensor:
     """``h_t = a_t * h_{t-1} + b_t`` for every ``t``, one step at a time (``h_{-1} = 0``).
 
@@ -59,6 +73,7 @@ def sequential_scan(a: Tensor, b: Tensor) -> Tensor:
     >>> sequential_scan(torch.tensor([[0.5, 0.5, 0.5]]), torch.tensor([[1.0, 1.0, 1.0]]))
     tensor([[1.0000, 1.5000, 1.7500]])
     """
+    _pair("a", a, "b", b)
     h = torch.zeros_like(b[:, 0])
     out = []
     for a_t, b_t in zip(a.unbind(1), b.unbind(1), strict=True):
@@ -87,6 +102,7 @@ def linear_scan(a: Tensor, b: Tensor) -> Tensor:
     >>> bool(torch.allclose(linear_scan(a, b), sequential_scan(a, b), atol=1e-6))
     True
     """
+    _pair("a", a, "b", b)
     T = a.shape[1]
     if T == 1:
         return b
@@ -113,6 +129,7 @@ def log_space_scan(log_a: Tensor, log_b: Tensor) -> Tensor:
     >>> bool(torch.allclose(log_space_scan(a.log(), b.log()), sequential_scan(a, b)))
     True
     """
+    _pair("log_a", log_a, "log_b", log_b)
     a_star = torch.cumsum(log_a, 1)
     return torch.exp(a_star + torch.logcumsumexp(log_b - a_star, 1))
 
@@ -131,12 +148,20 @@ def normalised_gates(f_pre: Tensor, i_pre: Tensor) -> tuple[Tensor, Tensor]:
     >>> f.tolist(), i.tolist()
     ([0.5, 0.5], [0.5, 0.5])
     """
+    if not isinstance(f_pre, Tensor) or not isinstance(i_pre, Tensor):
+        raise TypeError("f_pre and i_pre must be torch tensors")
+    if f_pre.shape != i_pre.shape:
+        raise ValueError(
+            f"i_pre must have the shape of f_pre, {tuple(f_pre.shape)}, got {tuple(i_pre.shape)}"
+        )
     log_f, log_i = F.logsigmoid(f_pre), F.logsigmoid(i_pre)
     return torch.sigmoid(log_f - log_i), torch.sigmoid(log_i - log_f)
 
 
 def g(x: Tensor) -> Tensor:
     """The paper's ``g``: ``x + 1/2`` for ``x >= 0``, else ``sigmoid(x)``; positive, continuous."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be a torch tensor, got {type(x).__name__}")
     return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
 
 

@@ -29,11 +29,14 @@ Array = NDArray[np.float64]
 NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
 
 
-def _check(p: Mapping, *arrays: tuple[str, object]) -> None:
+def _check(p: Mapping, *arrays: tuple[str, object], cache: object = None) -> None:
     if not isinstance(p, Mapping) or any(name not in p for name in NAMES):
         raise TypeError(f"p must be a dict with keys {', '.join(NAMES)}, got {type(p).__name__}")
     for name, value in arrays:
-        validate.array(name, value, shape=("batch", None))
+        width = np.shape(p["W_ih"])[1] if name == "x" else np.shape(p["W_hh"])[1]
+        validate.array(name, value, shape=("batch", width))
+    if cache is not None and (not isinstance(cache, tuple) or len(cache) != 8):
+        raise TypeError("cache must be the tuple of 8 arrays that step_forward returned")
 
 
 def step_forward(x: Array, h_prev: Array, c_prev: Array, p: Mapping):
@@ -52,7 +55,7 @@ def step_forward(x: Array, h_prev: Array, c_prev: Array, p: Mapping):
 
 def step_backward(dh: Array, dc: Array, cache: tuple, p: Mapping):
     """From ``dL/dh_t`` and ``dL/dc_t`` to the gradients of the step's inputs and weights."""
-    _check(p, ("dh", dh), ("dc", dc))
+    _check(p, ("dh", dh), ("dc", dc), cache=cache)
     x, h_prev, c_prev, i, f, g, o, c = cache
     tanh_c = np.tanh(c)
     dc = dc + dh * o * (1 - tanh_c**2)  # h_t = o_t tanh(c_t) reads c_t

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmbook import validate
+
 
 @dataclass(frozen=True)
 class Series:
@@ -57,6 +59,7 @@ def package_dir(package: str) -> Path:
     >>> package_dir("numpy").name
     'numpy'
     """
+    validate.text("package", package)
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(

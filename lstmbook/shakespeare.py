@@ -156,6 +156,8 @@ def describe(split: Split | None = None) -> Table:
     >>> describe().headers[:3]
     ['part', 'plays', 'characters']
     """
+    if split is not None and not isinstance(split, Split):
+        raise TypeError(f"split must be a Split (from load_split) or None, got {split!r}")
     split = load_split() if split is None else split
     rows = []
     for part in ("train", "val", "test"):

@@ -580,6 +580,497 @@ def build_cases() -> dict[str, dict[str, list]]:
             "interval_text": [("k", "above n", lambda: stats.interval_text(5, 3))],
             "learned_summary": [("k", "above n", lambda: stats.learned_summary(5, 3))],
         },
+        **build_new_cases(),
+    }
+
+
+def _new():
+    """The modules merged with the new chapters, imported when the cases are built."""
+    from lstmbook import (
+        charlm,
+        compare_modern,
+        forecast,
+        layouts,
+        modern,
+        probes_gru,
+        readable_lstm,
+        recurrent_dropout,
+        rnn,
+        rnn_baselines,
+        series,
+        shakespeare,
+        unrolled,
+    )
+
+    return (
+        charlm,
+        compare_modern,
+        forecast,
+        layouts,
+        modern,
+        probes_gru,
+        readable_lstm,
+        recurrent_dropout,
+        rnn,
+        rnn_baselines,
+        series,
+        shakespeare,
+        unrolled,
+    )
+
+
+def _params(input_size=1, hidden_size=2):
+    """Zero weights for ``readable_lstm``'s step functions."""
+    four = 4 * hidden_size
+    return {
+        "W_ih": np.zeros((four, input_size)),
+        "W_hh": np.zeros((four, hidden_size)),
+        "b_ih": np.zeros(four),
+        "b_hh": np.zeros(four),
+    }
+
+
+def _budget():
+    from lstmbook.experiment import Budget
+
+    return Budget(hidden_size=1, epochs=1, batch_size=4, lr=1e-2, forget_bias=None)
+
+
+def _cell():
+    from lstmbook.cells import CELLS
+
+    return CELLS["lstm"](1, 4)
+
+
+def build_new_cases() -> dict[str, dict[str, list]]:
+    (
+        charlm,
+        compare_modern,
+        forecast,
+        layouts,
+        modern,
+        probes_gru,
+        readable_lstm,
+        recurrent_dropout,
+        rnn,
+        rnn_baselines,
+        series,
+        shakespeare,
+        unrolled,
+    ) = _new()
+    z = np.zeros
+    p2 = _params()
+    _core = lambda name, h: compare_modern.core(name, 1, h, 8)  # noqa: E731
+    return {
+        "charlm": {
+            "CharLM": [("vocab", "empty", lambda: charlm.CharLM("", charlm.CharNet(2, 4), {}))],
+            "CharNet": [
+                ("hidden_size", "zero", lambda: charlm.CharNet(3, 0)),
+                ("vocab_size", "zero", lambda: charlm.CharNet(0, 4)),
+                ("cell", "unknown", lambda: charlm.CharNet(3, 4, cell="transformer")),
+                ("num_layers", "zero", lambda: charlm.CharNet(3, 4, num_layers=0)),
+            ],
+            "KneserNey": [
+                ("order", "zero", lambda: charlm.KneserNey("abcabc", order=0)),
+                ("text", "empty", lambda: charlm.KneserNey("")),
+            ],
+            "Unigram": [
+                ("text", "empty", lambda: charlm.Unigram("")),
+                ("text", "a list", lambda: charlm.Unigram(["a", "b"])),
+            ],
+            "best_units": [("correlations", "empty", lambda: charlm.best_units({}))],
+            "least_tracking_unit": [
+                ("correlations", "empty", lambda: charlm.least_tracking_unit({}))
+            ],
+            "chunk_loss": [
+                (
+                    "ids",
+                    "one dimension",
+                    lambda: charlm.chunk_loss(
+                        charlm.CharNet(3, 4), torch.zeros(5, dtype=torch.long)
+                    ),
+                ),
+                (
+                    "ids",
+                    "an id out of range",
+                    lambda: charlm.chunk_loss(
+                        charlm.CharNet(3, 4), torch.full((1, 5), 7, dtype=torch.long)
+                    ),
+                ),
+            ],
+            "coloured_html": [
+                ("values", "fewer than the text", lambda: charlm.coloured_html("abc", [0.1])),
+                ("values", "NaN", lambda: charlm.coloured_html("ab", [0.1, NAN])),
+            ],
+            "count_parameters": [("module", "a string", lambda: charlm.count_parameters("net"))],
+            "encode": [("text", "a character not in vocab", lambda: charlm.encode("abz", "ab"))],
+            "fit_char_lm": [
+                ("steps", "zero", lambda: charlm.fit_char_lm("abcabcabc" * 20, steps=0)),
+                ("text", "empty", lambda: charlm.fit_char_lm("")),
+                ("seed", "a float", lambda: charlm.fit_char_lm("abcabcabc" * 20, seed=0.5)),
+            ],
+            "heading_feature": [("text", "not a string", lambda: charlm.heading_feature(5))],
+            "text_features": [("text", "empty", lambda: charlm.text_features(""))],
+            "load_char_lm": [("path", "not a path", lambda: charlm.load_char_lm(5))],
+            "matched_hidden_size": [
+                ("cell", "unknown", lambda: charlm.matched_hidden_size("foo", 1000, 10)),
+                ("n_parameters", "zero", lambda: charlm.matched_hidden_size("lstm", 0, 10)),
+            ],
+            "unit_correlations": [
+                (
+                    "features",
+                    "a length other than the states'",
+                    lambda: charlm.unit_correlations(z((5, 3)), {"a": z(4)}),
+                ),
+                (
+                    "states",
+                    "NaN",
+                    lambda: charlm.unit_correlations(np.full((5, 3), NAN), {"a": z(5)}),
+                ),
+            ],
+        },
+        "compare_modern": {
+            "CausalTransformer": [
+                ("d_model", "zero", lambda: compare_modern.CausalTransformer(1, 0, 8))
+            ],
+            "CharModel": [
+                ("name", "unknown", lambda: compare_modern.CharModel("foo", 10, 4, 8, 16)),
+                ("vocab", "zero", lambda: compare_modern.CharModel("LSTM", 0, 4, 8, 16)),
+            ],
+            "Regressor": [
+                ("name", "unknown", lambda: compare_modern.Regressor("foo", 2, 8, 16)),
+                ("hidden_size", "zero", lambda: compare_modern.Regressor("LSTM", 2, 0, 16)),
+            ],
+            "core": [("name", "unknown", lambda: compare_modern.core("foo", 1, 4, 8))],
+            "adding": [
+                ("T", "zero", lambda: compare_modern.adding(0, [0], _budget(), 100)),
+                ("seeds", "an int", lambda: compare_modern.adding(10, 0, _budget(), 100)),
+            ],
+            "shakespeare": [
+                ("steps", "zero", lambda: compare_modern.shakespeare([0], 0, 16, _budget(), 100)),
+            ],
+            "bits_loss": [
+                (
+                    "y",
+                    "a shape other than the logits'",
+                    lambda: compare_modern.bits_loss(
+                        torch.zeros(2, 3, 5), torch.zeros(2, 4, dtype=torch.long)
+                    ),
+                )
+            ],
+            "encode": [
+                ("text", "a character not in chars", lambda: compare_modern.encode("az", "a"))
+            ],
+            "load_log": [("path", "not a path", lambda: compare_modern.load_log(5))],
+            "matched_sizes": [("target", "zero", lambda: compare_modern.matched_sizes(_core, 0))],
+            "results_table": [
+                (
+                    "task",
+                    "unknown",
+                    lambda: compare_modern.results_table(compare_modern.load_log(), "foo"),
+                )
+            ],
+            "scan_timings": [
+                ("lengths", "empty", lambda: compare_modern.scan_timings(lengths=())),
+                ("repeats", "zero", lambda: compare_modern.scan_timings(lengths=(4,), repeats=0)),
+            ],
+            "step_seconds": [
+                (
+                    "repeats",
+                    "zero",
+                    lambda: compare_modern.step_seconds(
+                        nn.Linear(1, 1), torch.zeros(2, 1), torch.zeros(2, 1), nn.MSELoss(), 0
+                    ),
+                )
+            ],
+            "unigram_bits": [
+                ("vocab", "zero", lambda: compare_modern.unigram_bits(z(4, int), z(4, int), 0)),
+                ("train", "empty", lambda: compare_modern.unigram_bits(z(0, int), z(4, int), 3)),
+            ],
+            "windows": [
+                ("length", "zero", lambda: compare_modern.windows(np.arange(100), 0, 4, 0)),
+                ("n", "zero", lambda: compare_modern.windows(np.arange(100), 8, 0, 0)),
+            ],
+        },
+        "forecast": {
+            "backtest": [
+                (
+                    "horizon",
+                    "zero",
+                    lambda: forecast.backtest(series.co2().values, horizon=0, season=12),
+                ),
+                (
+                    "model",
+                    "unknown",
+                    lambda: forecast.backtest(
+                        series.co2().values, horizon=6, season=12, model="arima"
+                    ),
+                ),
+                (
+                    "origins",
+                    "zero",
+                    lambda: forecast.backtest(series.co2().values, horizon=6, season=12, origins=0),
+                ),
+                ("series", "a string", lambda: forecast.backtest("co2", horizon=6, season=12)),
+            ],
+            "mase": [
+                (
+                    "actuals",
+                    "a shape other than the forecasts'",
+                    lambda: forecast.mase(z(4), z(3), 1.0),
+                ),
+                ("scale", "zero", lambda: forecast.mase(z(4), z(4), 0.0)),
+            ],
+            "pinball": [("q", "above 1", lambda: forecast.pinball(z(4), z(4), 1.5))],
+            "place_origins": [
+                ("origins", "zero", lambda: forecast.place_origins(100, 6, 0, 24)),
+                ("horizon", "negative", lambda: forecast.place_origins(100, -6, 4, 24)),
+            ],
+            "seasonal_reference": [
+                (
+                    "season",
+                    "zero",
+                    lambda: forecast.seasonal_reference(np.arange(48.0), 24, np.arange(6), 0),
+                )
+            ],
+            "seasonal_scale": [
+                ("season", "zero", lambda: forecast.seasonal_scale(np.arange(48.0), 0)),
+                ("history", "NaN", lambda: forecast.seasonal_scale(np.full(48, NAN), 12)),
+            ],
+            "smape": [
+                (
+                    "actuals",
+                    "a shape other than the forecasts'",
+                    lambda: forecast.smape(z(4), z(3)),
+                ),
+                ("forecasts", "NaN", lambda: forecast.smape(np.full(4, NAN), np.ones(4))),
+            ],
+        },
+        "layouts": {
+            "padding_picture": [
+                ("reviews", "empty", lambda: layouts.padding_picture(())),
+                ("reviews", "a bare string", lambda: layouts.padding_picture("not funny")),
+            ],
+            "tbptt_picture": [
+                ("steps", "zero", lambda: layouts.tbptt_picture(steps=0)),
+                ("chunk", "zero", lambda: layouts.tbptt_picture(chunk=0)),
+            ],
+        },
+        "modern": {
+            "MLSTM": [
+                ("hidden_size", "zero", lambda: modern.MLSTM(2, 0)),
+                ("num_heads", "not dividing hidden_size", lambda: modern.MLSTM(2, 6, num_heads=4)),
+            ],
+            "MinGRU": [("hidden_size", "zero", lambda: modern.MinGRU(2, 0))],
+            "MinLSTM": [("input_size", "zero", lambda: modern.MinLSTM(0, 4))],
+            "SLSTM": [
+                ("forget_gate", "unknown", lambda: modern.SLSTM(2, 4, forget_gate="relu")),
+                ("hidden_size", "zero", lambda: modern.SLSTM(2, 0)),
+            ],
+            "g": [("x", "a list", lambda: modern.g([1.0, 2.0]))],
+            "linear_scan": [
+                (
+                    "b",
+                    "a shape other than a's",
+                    lambda: modern.linear_scan(_x(2, 5, 3), _x(2, 4, 3)),
+                )
+            ],
+            "sequential_scan": [
+                (
+                    "b",
+                    "a shape other than a's",
+                    lambda: modern.sequential_scan(_x(2, 5, 3), _x(2, 4, 3)),
+                )
+            ],
+            "log_space_scan": [
+                (
+                    "log_b",
+                    "a shape other than log_a's",
+                    lambda: modern.log_space_scan(_x(2, 5, 3), _x(2, 4, 3)),
+                )
+            ],
+            "normalised_gates": [
+                (
+                    "i_pre",
+                    "a shape other than f_pre's",
+                    lambda: modern.normalised_gates(_x(2, 5, 3), _x(2, 4, 3)),
+                )
+            ],
+            "parallel_vs_sequential": [
+                (
+                    "x",
+                    "two dimensions",
+                    lambda: modern.parallel_vs_sequential(modern.MinGRU(2, 4), _x(5, 2)),
+                ),
+                (
+                    "x",
+                    "the wrong feature size",
+                    lambda: modern.parallel_vs_sequential(modern.MinGRU(2, 4), _x(1, 5, 3)),
+                ),
+            ],
+            "plot_scan_tree": [("T", "zero", lambda: modern.plot_scan_tree(0))],
+        },
+        "probes_gru": {
+            "input_sensitivity": [
+                (
+                    "X",
+                    "two dimensions",
+                    lambda: probes_gru.input_sensitivity(nn.GRU(1, 4, batch_first=True), _x(5, 1)),
+                ),
+                (
+                    "X",
+                    "the wrong feature size",
+                    lambda: probes_gru.input_sensitivity(
+                        nn.GRU(1, 4, batch_first=True), _x(2, 5, 3)
+                    ),
+                ),
+            ],
+            "per_step_retention": [
+                ("sensitivity", "empty", lambda: probes_gru.per_step_retention(torch.zeros(0))),
+                (
+                    "sensitivity",
+                    "NaN",
+                    lambda: probes_gru.per_step_retention(torch.full((5,), NAN)),
+                ),
+            ],
+        },
+        "readable_lstm": {
+            "step_forward": [
+                (
+                    "x",
+                    "the wrong feature size",
+                    lambda: readable_lstm.step_forward(z((3, 2)), z((3, 2)), z((3, 2)), p2),
+                ),
+                (
+                    "h_prev",
+                    "NaN",
+                    lambda: readable_lstm.step_forward(
+                        z((3, 1)), np.full((3, 2), NAN), z((3, 2)), p2
+                    ),
+                ),
+                (
+                    "p",
+                    "a missing weight",
+                    lambda: readable_lstm.step_forward(
+                        z((3, 1)), z((3, 2)), z((3, 2)), {"W_ih": p2["W_ih"]}
+                    ),
+                ),
+            ],
+            "step_backward": [
+                (
+                    "dh",
+                    "the wrong size",
+                    lambda: readable_lstm.step_backward(z((3, 5)), z((3, 2)), (), p2),
+                ),
+                (
+                    "dc",
+                    "NaN",
+                    lambda: readable_lstm.step_backward(z((3, 2)), np.full((3, 2), NAN), (), p2),
+                ),
+                (
+                    "cache",
+                    "empty",
+                    lambda: readable_lstm.step_backward(z((3, 2)), z((3, 2)), (), p2),
+                ),
+            ],
+        },
+        "recurrent_dropout": {
+            "DropoutCellModel": [
+                (
+                    "dropout",
+                    "above 1",
+                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, dropout=1.5),
+                ),
+                (
+                    "hidden_dropout",
+                    "negative",
+                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, hidden_dropout=-0.1),
+                ),
+                (
+                    "cell",
+                    "unknown",
+                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, cell="foo"),
+                ),
+                ("hidden_size", "zero", lambda: recurrent_dropout.DropoutCellModel(1, 0, 1)),
+                (
+                    "same_mask",
+                    "a string",
+                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, same_mask="no"),
+                ),
+            ],
+            "hidden_mask": [
+                ("p", "above 1", lambda: recurrent_dropout.hidden_mask(2, 4, 1.5, _x(1))),
+                ("batch", "zero", lambda: recurrent_dropout.hidden_mask(0, 4, 0.5, _x(1))),
+            ],
+            "run_cell_dropout": [
+                (
+                    "p",
+                    "negative",
+                    lambda: recurrent_dropout.run_cell_dropout(_cell(), _x(2, 5, 1), p=-0.5),
+                ),
+                (
+                    "x",
+                    "two dimensions",
+                    lambda: recurrent_dropout.run_cell_dropout(_cell(), _x(5, 1)),
+                ),
+            ],
+        },
+        "rnn": {
+            "Classifier": [
+                ("kind", "unknown", lambda: rnn.Classifier("transformer")),
+                ("hidden_size", "zero", lambda: rnn.Classifier("lstm", hidden_size=0)),
+            ],
+            "first_sign_task": [
+                ("n", "zero", lambda: rnn.first_sign_task(0, 10)),
+                ("T", "zero", lambda: rnn.first_sign_task(8, 0)),
+            ],
+            "gradient_by_distance": [
+                (
+                    "x",
+                    "two dimensions",
+                    lambda: rnn.gradient_by_distance(rnn.Classifier("lstm"), _x(5, 1)),
+                )
+            ],
+            "train_first_sign": [
+                ("kind", "unknown", lambda: rnn.train_first_sign("foo", 10)),
+                ("seeds", "zero", lambda: rnn.train_first_sign("lstm", 10, seeds=0)),
+                ("steps", "zero", lambda: rnn.train_first_sign("lstm", 10, seeds=1, steps=0)),
+                (
+                    "forget_bias",
+                    "NaN",
+                    lambda: rnn.train_first_sign("lstm", 10, seeds=1, forget_bias=NAN),
+                ),
+            ],
+            "untrained": [
+                ("kind", "unknown", lambda: rnn.untrained("foo")),
+                ("scale", "NaN", lambda: rnn.untrained("rnn", scale=NAN)),
+            ],
+        },
+        "rnn_baselines": {
+            "init_recurrent": [
+                ("init", "unknown", lambda: rnn_baselines.init_recurrent(nn.RNN(1, 4), "foo"))
+            ],
+            "rnn_model": [
+                ("init", "unknown", lambda: rnn_baselines.rnn_model(1, 4, 1, init="foo")),
+                ("hidden_size", "zero", lambda: rnn_baselines.rnn_model(1, 0, 1)),
+            ],
+            "spectral_radius": [("rnn", "a string", lambda: rnn_baselines.spectral_radius("rnn"))],
+        },
+        "series": {
+            "package_dir": [("package", "not a string", lambda: series.package_dir(5))],
+        },
+        "shakespeare": {
+            "character_counts": [("text", "a list", lambda: shakespeare.character_counts(["ab"]))],
+            "describe": [("split", "a string", lambda: shakespeare.describe("train"))],
+            "markup_share": [
+                ("text", "empty", lambda: shakespeare.markup_share("")),
+                ("text", "not a string", lambda: shakespeare.markup_share(5)),
+            ],
+        },
+        "unrolled": {
+            "bidirectional_picture": [("T", "zero", lambda: unrolled.bidirectional_picture(0))],
+            "bptt_picture": [("steps", "zero", lambda: unrolled.bptt_picture(0))],
+        },
     }
 
 
@@ -606,6 +1097,27 @@ EXEMPT: dict[str, str | dict[str, str]] = {
         "Review": _RECORD,
         "ReviewSplits": _RECORD,
         "data_path": "takes no arguments",
+    },
+    "charlm": {
+        "History": _RECORD,
+        "Unit": _RECORD,
+        "main": "a command-line tool: argparse checks its arguments",
+    },
+    "compare_modern": {
+        "Result": _RECORD,
+        "main": "a command-line tool: argparse checks its arguments",
+    },
+    "forecast": {"Backtest": _RECORD},
+    "rnn": {"Trained": _RECORD},
+    "series": {
+        "Series": _RECORD,
+        "co2": "takes no arguments",
+        "electricity": "takes no arguments",
+    },
+    "shakespeare": {
+        "Split": _RECORD,
+        "genres": "takes no arguments",
+        "plays_folder": "takes no arguments",
     },
 }
 EXEMPT_PREFIXES = {"check_": "exercise checkers: their own contract (tests/test_checkers.py)"}

@@ -18,14 +18,14 @@ import sys
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("LSTMBOOK_NO_PROGRESS", "1")
 
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from contract_cases import build_cases  # noqa: E402
+from tests.contract_cases import build_cases  # noqa: E402
 
 CALL_BUG = re.compile(
     r"unexpected keyword argument|required positional argument|positional arguments? but"

@@ -17,10 +17,10 @@ import pkgutil
 import re
 
 import pytest
-from contract_cases import EXEMPT, EXEMPT_PREFIXES, build_cases
-from contract_survey import classify
 
 import lstmbook
+from tests.contract_cases import EXEMPT, EXEMPT_PREFIXES, build_cases
+from tests.contract_survey import classify
 
 #: ``module.name(argument)`` cases that do not raise a clear error yet (issue 17, in progress).
 KNOWN_GAPS: set[str] = {
