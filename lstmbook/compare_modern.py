@@ -406,10 +406,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds))
     start = time.perf_counter()
-    budget = Budget(hidden_size=0, epochs=args.epochs, batch_size=32, lr=1e-2, forget_bias=None)
+    # hidden_size is a placeholder: each model's size is matched to the LSTM's parameter count
+    budget = Budget(hidden_size=1, epochs=args.epochs, batch_size=32, lr=1e-2, forget_bias=None)
     log: dict = {"settings": vars(args) | {"out": str(args.out.name)}, "results": [],
                  "seconds_per_step": {}}  # fmt: skip
-    log["budget"] = asdict(budget)
+    log["budget"] = {k: v for k, v in asdict(budget).items() if k != "hidden_size"}
     tasks = args.tasks.split(",")
     torch.set_num_threads(1)
     if "adding" in tasks:
