@@ -219,7 +219,7 @@ class SequenceModel(nn.Module):
             return output
         if self.readout == "last_output":
             return output[:, -1]
-        h_n = state[0] if isinstance(state, tuple) else state  # an LSTM's state is (h_n, c_n)
+        h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h_n, c_n)
         if isinstance(self.rnn, CellLayer):
             h_n = h_n[None]  # a cell's h_T has no (layers * dirs) axis
         return final_state(h_n, self.bidirectional)
