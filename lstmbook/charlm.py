@@ -46,6 +46,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lstmbook import validate
+from lstmbook.models import count_parameters
 from lstmbook.progress import bar
 from lstmbook.tbptt import batchify, detach_state
 
@@ -122,13 +123,6 @@ class CharNet(nn.Module):
 
 def _detach(state):
     return detach_state(state) if isinstance(state, tuple) else state.detach()
-
-
-def count_parameters(module: nn.Module) -> int:
-    """The number of trainable numbers in ``module``."""
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be a torch nn.Module, got {type(module).__name__}")
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def chunk_loss(net: CharNet, ids: Tensor, state=None) -> tuple[Tensor, object]:

@@ -702,7 +702,6 @@ def build_new_cases() -> dict[str, dict[str, list]]:
                 ("values", "fewer than the text", lambda: charlm.coloured_html("abc", [0.1])),
                 ("values", "NaN", lambda: charlm.coloured_html("ab", [0.1, NAN])),
             ],
-            "count_parameters": [("module", "a string", lambda: charlm.count_parameters("net"))],
             "encode": [("text", "a character not in vocab", lambda: charlm.encode("abz", "ab"))],
             "fit_char_lm": [
                 ("steps", "zero", lambda: charlm.fit_char_lm("abcabcabc" * 20, steps=0)),

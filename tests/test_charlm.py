@@ -13,13 +13,13 @@ from lstmbook.charlm import (
     KneserNey,
     Unigram,
     chunk_loss,
-    count_parameters,
     fit_char_lm,
     load_char_lm,
     matched_hidden_size,
     text_features,
     unit_correlations,
 )
+from lstmbook.models import count_parameters
 
 TEXT = (
     "**ROMEO**  \nBut soft, what light through yonder window breaks?\n\n"
