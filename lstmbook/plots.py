@@ -20,6 +20,16 @@ from lstmbook.probes import GateTrace
 from lstmbook.train import History
 
 
+def _finish(ax: Axes, xlabel: str, ylabel: str, logy: bool) -> None:
+    """Labels, whole-number x ticks, an optional log scale, a light grid and the legend."""
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+
+
 def _axes(ax: Axes | None, ncols: int = 1, width: float = 5.0) -> tuple[Figure, list[Axes]]:
     if ax is not None:
         return ax.figure, [ax]
@@ -76,12 +86,7 @@ def plot_histories(
     for name, history in histories.items():
         values = getattr(history, key)
         ax.plot(range(1, len(values) + 1), values, "o-", markersize=3, label=name)
-    ax.set(xlabel="epoch", ylabel=ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if logy:
-        ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    _finish(ax, "epoch", ylabel, logy)
     return fig
 
 
@@ -149,12 +154,7 @@ def plot_seed_bands(
         label = f"{name} (median of {len(values)} seeds)" if len(values) > 1 else name
         ax.plot(x, np.median(values, axis=0), "o-", markersize=3, color=f"C{k}", label=label)
         ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=f"C{k}", alpha=0.15)
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if logy:
-        ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    _finish(ax, xlabel, ylabel, logy)
     return fig
 
 
