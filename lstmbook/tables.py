@@ -39,7 +39,8 @@ class Table:
 
     def _repr_markdown_(self) -> str:
         rule = ["---:" if numeric else "---" for numeric in self.numeric]
-        lines = [self.headers, rule, *self.cells]
+        cells = [[v.replace("|", "\\|") for v in row] for row in self.cells]
+        lines = [[h.replace("|", "\\|") for h in self.headers], rule, *cells]
         return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
     def __repr__(self) -> str:

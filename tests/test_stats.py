@@ -47,6 +47,12 @@ def test_table_markdown_aligns_numbers_right():
     ]
 
 
+def test_table_markdown_escapes_the_pipe_so_a_cell_stays_one_cell():
+    table = Table(["cell", "gate|order"], [["LSTMCell", "i|f|g|o"]])
+    assert table._repr_markdown_().splitlines()[2] == "| LSTMCell | i\\|f\\|g\\|o |"
+    assert "i|f|g|o" in repr(table)
+
+
 def test_table_refuses_ragged_rows():
     with pytest.raises(ValueError, match="row 0 has 1 values, expected 2"):
         Table(["a", "b"], [[1]])
