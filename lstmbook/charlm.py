@@ -1,4 +1,4 @@
-"""A character-level language model, its baselines, and what its cells track (chapter 7).
+"""A character-level language model: trained, scored, sampled, saved (chapter 7).
 
 The model reads a text one character at a time and gives, after each, a probability for every
 character that could come next. It is scored in *bits per character*: the mean of
@@ -10,13 +10,13 @@ character that could come next. It is scored in *bits per character*: the mean o
   from the state the previous chunk ended in (detached, :func:`lstmbook.tbptt.detach_state`),
   with the gradient clipped by norm. The result is a :class:`CharLM`: ``bits_per_char``,
   ``sample``, ``states``, ``save``; :func:`load_char_lm` reads one back.
-- The baselines: :class:`Unigram` (character frequencies) and :class:`KneserNey` (an
-  interpolated Kneser-Ney character n-gram model), scored the same way.
+- The baselines, scored the same way, are in :mod:`lstmbook.ngram` (``Unigram``,
+  ``KneserNey``), with ``encode``.
 - :func:`matched_hidden_size`: the hidden size that gives a plain RNN or a GRU as many
   parameters as an LSTM, for a fair comparison.
-- :func:`text_features` and :func:`unit_correlations`: simple features of a text (inside a
-  speaker's name, inside a stage direction, position in the line, just after a line break) and
-  how well each unit's cell state follows each of them.
+- What its units track (features of a text, correlations) is in :mod:`lstmbook.units`.
+- ``check_*``: the chapter's exercise checkers, and :func:`heading_feature`, one exercise's
+  reference.
 - ``python -m lstmbook.charlm``: trains a longer model on the Shakespeare split and writes its
   checkpoint and log (see :func:`main`; the chapter does not use one yet).
 
@@ -47,6 +47,7 @@ from torch.nn import functional as F
 
 from lstmbook import validate
 from lstmbook.models import count_parameters
+from lstmbook.ngram import _unknown, encode
 from lstmbook.progress import bar
 from lstmbook.tbptt import batchify, detach_state
 
@@ -67,31 +68,6 @@ DEFAULTS = {
     "clip_grad_norm": 1.0,
     "eval_every": 50,  # steps between two scores of val_text (and two points of the curve)
 }
-
-
-# Text and vocabulary ---------------------------------------------------------------------------
-
-
-def _unknown(text: str, vocab: str, name: str) -> None:
-    unseen = sorted(set(text) - set(vocab))
-    if unseen:
-        listed = ", ".join(repr(c) for c in unseen[:10]) + (" ..." if len(unseen) > 10 else "")
-        raise ValueError(
-            f"{name} has {len(unseen)} character(s) the model never saw in training: {listed}"
-        )
-
-
-def encode(text: str, vocab: str) -> NDArray[np.int64]:
-    """The index of each character of ``text`` in ``vocab`` (a string of distinct characters).
-
-    >>> encode("abba", "ab").tolist()
-    [0, 1, 1, 0]
-    """
-    validate.text("text", text, min_length=0)
-    validate.text("vocab", vocab)
-    _unknown(text, vocab, "text")
-    lookup = {c: i for i, c in enumerate(vocab)}
-    return np.fromiter((lookup[c] for c in text), dtype=np.int64, count=len(text))
 
 
 # The network -----------------------------------------------------------------------------------
@@ -438,232 +414,6 @@ def fit_char_lm(
                 history.val_bits.append(lm.bits_per_char(val_text))
     history.seconds = time.perf_counter() - started
     return lm
-
-
-# Baselines -------------------------------------------------------------------------------------
-
-
-class Unigram:
-    """Each character with its frequency in the training text, whatever came before.
-
-    >>> round(Unigram("aab").bits_per_char("ab"), 6)  # scores the "b" only: -log2(1/3)
-    1.584963
-    """
-
-    def __init__(self, text: str):
-        validate.text("text", text)
-        self.vocab = "".join(sorted(set(text)))
-        counts = np.bincount(encode(text, self.vocab), minlength=len(self.vocab))
-        self.log2p = np.log2(counts / counts.sum())
-
-    def entropy(self) -> float:
-        """The entropy of the character frequencies, in bits."""
-        return float(-(np.exp2(self.log2p) * self.log2p).sum())
-
-    def bits_per_char(self, text: str) -> float:
-        """Mean ``-log2 p`` of each character of ``text`` after the first (as :class:`CharLM`)."""
-        validate.text("text", text, min_length=2)
-        _unknown(text, self.vocab, "text")
-        return float(-self.log2p[encode(text[1:], self.vocab)].mean())
-
-
-class KneserNey:
-    """Interpolated Kneser-Ney character ``order``-gram model (Chen and Goodman 1999).
-
-    The probability of a character after a context mixes the discounted count of the full
-    n-gram with the next shorter context's probability, down to the uniform distribution; the
-    shorter contexts count *how many different characters* precede an n-gram, not how often
-    it occurs. One discount per order, ``D = n1 / (n1 + 2 n2)`` (``n1``, ``n2``: how many
-    n-grams occur once and twice). An n-gram of ``k`` characters is one integer in base ``V``,
-    so every table is a sorted NumPy array.
-
-    >>> lm = KneserNey("the cat sat on the mat, the hat on the cat", order=3)
-    >>> p = {c: 2 ** lm.log_probs("th" + c)[-1] for c in lm.vocab}  # p(c | "th") for every c
-    >>> max(p, key=p.get), round(float(sum(p.values())), 12)
-    ('e', 1.0)
-    """
-
-    def __init__(self, text: str, order: int = 5):
-        validate.text("text", text)
-        self.order = validate.positive_int("order", order)
-        self.vocab = "".join(sorted(set(text)))
-        ids, v = encode(text, self.vocab), len(self.vocab)
-        if v**order >= 2**62:
-            raise ValueError(f"order {order} is too high for {v} characters")
-        self.tables = []  # per length k: (codes, counts, context codes, context totals, types, D)
-        grams = [np.unique(self._codes(ids, k), return_counts=True) for k in range(1, order + 2)]
-        for k in range(1, order + 1):
-            codes, counts = grams[k - 1]
-            if k < order:  # continuation counts: distinct characters before the k-gram
-                longer = grams[k][0] % v**k  # the last k characters of each (k+1)-gram
-                codes, counts = np.unique(longer, return_counts=True)
-            n1, n2 = (counts == 1).sum(), (counts == 2).sum()
-            discount = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
-            contexts, first = np.unique(codes // v, return_index=True)
-            totals = np.add.reduceat(counts, first)
-            types = np.diff(np.append(first, len(codes)))
-            self.tables.append((codes, counts, contexts, totals, types, discount))
-
-    def _codes(self, ids: NDArray[np.int64], k: int) -> NDArray[np.int64]:
-        v, n = len(self.vocab), len(ids) - k + 1
-        codes = np.zeros(max(n, 0), dtype=np.int64)
-        for j in range(k):
-            codes = codes * v + ids[j : j + n]
-        return codes
-
-    @staticmethod
-    def _lookup(keys: NDArray, values: NDArray, query: NDArray) -> NDArray:
-        at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-        return np.where(keys[at] == query, values[at], 0)
-
-    def log_probs(self, text: str) -> NDArray[np.float64]:
-        """``log2 p(text[t] | text[:t])`` for ``t = 1 .. len(text) - 1``."""
-        validate.text("text", text, min_length=2)
-        _unknown(text, self.vocab, "text")
-        ids, v = encode(text, self.vocab), len(self.vocab)
-        positions = np.arange(1, len(ids))
-        p = np.full(len(positions), 1.0 / v)
-        for k, table in enumerate(self.tables, start=1):
-            codes, counts, contexts, totals, types, d = table
-            ok = positions >= k - 1  # the context of k - 1 characters exists
-            t = positions[ok]
-            gram = np.zeros(len(t), dtype=np.int64)
-            for j in range(k):
-                gram = gram * v + ids[t - k + 1 + j]
-            count = self._lookup(codes, counts, gram)
-            total = self._lookup(contexts, totals, gram // v)
-            kinds = self._lookup(contexts, types, gram // v)
-            seen = total > 0
-            safe = np.maximum(total, 1)
-            mixed = np.maximum(count - d, 0) / safe + d * kinds / safe * p[ok]
-            p[ok] = np.where(seen, mixed, p[ok])
-        return np.log2(p)
-
-    def bits_per_char(self, text: str) -> float:
-        """Mean ``-log2 p`` of each character of ``text`` after the first (as :class:`CharLM`)."""
-        return float(-self.log_probs(text).mean())
-
-
-# Features of the text, and the units that follow them --------------------------------------------
-
-
-def text_features(text: str) -> dict[str, NDArray[np.float64]]:
-    """Per character of ``text``, simple features of where it stands in the Markdown play.
-
-    - ``"in speaker name"``: 1 inside ``**NAME**`` (the asterisks included), else 0;
-    - ``"in stage direction"``: 1 inside ``_..._`` directions (as :mod:`lstmbook.shakespeare`
-      finds them), else 0;
-    - ``"position in line"``: how many characters since the last line break;
-    - ``"after line break"``: 1 for the first character of a line, else 0.
-
-    >>> features = text_features("**A**  \\nHi.")
-    >>> features["in speaker name"].tolist()[:6], features["position in line"].tolist()
-    ([1.0, 1.0, 1.0, 1.0, 1.0, 0.0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 0.0, 1.0, 2.0])
-    """
-    from lstmbook.shakespeare import MARKUP
-
-    validate.text("text", text)
-    n = len(text)
-    out = {}
-    for name, kind in (
-        ("in speaker name", "speaker names"),
-        ("in stage direction", "stage directions"),
-    ):
-        mask = np.zeros(n)
-        for m in MARKUP[kind].finditer(text):
-            mask[m.start() : m.end()] = 1.0
-        out[name] = mask
-    breaks = np.array([c == "\n" for c in text])
-    last_break = np.maximum.accumulate(np.where(breaks, np.arange(n), -1))
-    out["position in line"] = np.where(breaks, 0, np.arange(n) - last_break - 1).astype(float)
-    after = np.zeros(n)
-    after[1:] = breaks[:-1] & ~breaks[1:]
-    out["after line break"] = after
-    return out
-
-
-def unit_correlations(states: NDArray, features: dict[str, NDArray]) -> dict[str, NDArray]:
-    """Pearson correlation of every unit's state with every feature: ``{feature: (units,)}``.
-
-    A unit that never changes has correlation 0.
-
-    >>> s = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])
-    >>> {k: v.round(3).tolist() for k, v in unit_correlations(s, {"x": np.arange(3.0)}).items()}
-    {'x': [1.0, 0.0]}
-    """
-    states = validate.array("states", states, shape=("steps", "units"), dtype=np.float64)
-    out = {}
-    z = states - states.mean(axis=0)
-    scale = np.sqrt((z**2).sum(axis=0))
-    for name, feature in features.items():
-        f = validate.array(f"features[{name!r}]", feature, shape=(len(states),), dtype=np.float64)
-        fz = f - f.mean()
-        denominator = scale * math.sqrt((fz**2).sum())
-        out[name] = np.divide(
-            fz @ z, denominator, out=np.zeros(states.shape[1]), where=denominator > 0
-        )
-    return out
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A unit, the feature its state follows best, and the correlation."""
-
-    unit: int
-    feature: str
-    correlation: float
-
-
-def _correlations(correlations: object) -> None:
-    if not isinstance(correlations, dict):
-        raise TypeError(f"correlations must be a dict, got {type(correlations).__name__}")
-    if not correlations:
-        raise ValueError("correlations must not be empty (one entry per feature)")
-
-
-def best_units(correlations: dict[str, NDArray]) -> list[Unit]:
-    """For each feature, the unit of largest absolute correlation with it, in feature order."""
-    _correlations(correlations)
-    return [
-        Unit(int(np.abs(r).argmax()), name, float(r[np.abs(r).argmax()]))
-        for name, r in correlations.items()
-    ]
-
-
-def least_tracking_unit(correlations: dict[str, NDArray]) -> Unit:
-    """The unit whose largest absolute correlation with any feature is smallest."""
-    _correlations(correlations)
-    names = list(correlations)
-    table = np.abs(np.stack([correlations[n] for n in names]))  # (features, units)
-    unit = int(table.max(axis=0).argmin())
-    best = int(table[:, unit].argmax())
-    return Unit(unit, names[best], float(correlations[names[best]][unit]))
-
-
-def coloured_html(text: str, values: Sequence[float], scale: float | None = None) -> str:
-    """``text`` as HTML spans, each character's background from blue (negative ``values``)
-    through white to red (positive), ``scale`` (default: the largest ``|value|``) the full
-    colour. Line breaks are kept; spaces show as non-breaking."""
-    values = validate.array("values", values, shape=(len(text),), dtype=np.float64)
-    scale = (
-        float(np.abs(values).max())
-        if scale is None
-        else validate.real("scale", scale, low=0.0, low_open=True)
-    )
-    scale = scale or 1.0
-    parts = []
-    for c, v in zip(text, np.clip(values / scale, -1.0, 1.0), strict=True):
-        if c == "\n":
-            parts.append("<span style='color:#bbb'>&#8629;</span><br>")
-            continue
-        strength = int(round(255 * (1 - abs(v))))
-        colour = f"255,{strength},{strength}" if v > 0 else f"{strength},{strength},255"
-        shown = {" ": "&nbsp;", "<": "&lt;", ">": "&gt;", "&": "&amp;", "$": "&#36;"}.get(c, c)
-        parts.append(f"<span style='background:rgb({colour})'>{shown}</span>")
-    return (
-        "<div style='font-family:monospace;font-size:13px;line-height:1.45;"
-        "white-space:normal;word-break:break-all'>" + "".join(parts) + "</div>"
-    )
 
 
 # Exercise checkers -----------------------------------------------------------------------------

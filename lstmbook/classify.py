@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from lstmbook.config import History
 from lstmbook.models import init_forget_bias
 from lstmbook.probes import GateTrace, gate_trace
 from lstmbook.text import (
@@ -49,7 +50,7 @@ from lstmbook.text import (
     text_loader,
     tokenize,
 )
-from lstmbook.train import History, accuracy, fit
+from lstmbook.train import accuracy, fit
 from lstmbook.validate import boolean, one_of, positive_int, probability, real
 
 #: How the classifier reads its LSTM: packed (correct) or the padded last step (the pitfall).

@@ -40,10 +40,11 @@ from lstmbook.bench import threads, time_block
 from lstmbook.data import ADDING_BASELINE_MSE
 from lstmbook.experiment import Budget, adding_task, run_experiment
 from lstmbook.models import count_parameters
-from lstmbook.modern import MLSTM, SLSTM, MinGRU, MinLSTM
+from lstmbook.modern import MinGRU, MinLSTM
 from lstmbook.stats import interval_text
 from lstmbook.tables import Table
 from lstmbook.train import evaluate, fit, make_loader
+from lstmbook.xlstm import MLSTM, SLSTM
 
 #: Where the script writes its results (committed with the package).
 LOG = Path(__file__).with_name("compare_modern.json")

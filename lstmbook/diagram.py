@@ -128,21 +128,26 @@ class _Pen:
             *center, symbol, ha="center", va="center", fontsize=size, zorder=4, alpha=alpha
         )
 
-    def box(self, center, text, color, label, on=ALL):
+    def rounded(self, center, width, height, facecolor, alpha):
+        """A rounded box of ``width`` by ``height`` centred on ``center``, outlined in black."""
         x, y = center
-        alpha = self.alpha(on)
         self.ax.add_patch(
             FancyBboxPatch(
-                (x - 0.45, y - 0.3),
-                0.9,
-                0.6,
+                (x - width / 2, y - height / 2),
+                width,
+                height,
                 boxstyle="round,pad=0.05",
-                facecolor=color,
+                facecolor=facecolor,
                 edgecolor="black",
-                alpha=0.85 * alpha,
+                alpha=alpha,
                 zorder=3,
             )
         )
+
+    def box(self, center, text, color, label, on=ALL):
+        x, y = center
+        alpha = self.alpha(on)
+        self.rounded(center, 0.9, 0.6, color, 0.85 * alpha)
         self.ax.text(
             x, y, text, ha="center", va="center", fontsize=12 * self.scale, color="white",
             zorder=4, alpha=alpha,
@@ -164,18 +169,7 @@ class _Pen:
     def tanh(self, center, on=ALL):
         x, y = center
         alpha = self.alpha(on)
-        self.ax.add_patch(
-            FancyBboxPatch(
-                (x - 0.4, y - 0.25),
-                0.8,
-                0.5,
-                boxstyle="round,pad=0.05",
-                facecolor="white",
-                edgecolor="black",
-                zorder=3,
-                alpha=alpha,
-            )
-        )
+        self.rounded(center, 0.8, 0.5, "white", alpha)
         self.ax.text(
             x, y, "tanh", ha="center", va="center", fontsize=10 * self.scale, zorder=4,
             alpha=alpha,

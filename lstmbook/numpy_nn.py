@@ -4,19 +4,20 @@
 - :func:`clip_grad_norm` and :class:`Adam`, the same rules as
   ``torch.nn.utils.clip_grad_norm_`` and ``torch.optim.Adam`` (the tests compare them);
 - :class:`SequenceClassifier`: :class:`lstmbook.numpy_lstm.LSTM` and a linear head on ``h_T``;
-- :class:`TrainConfig`, :class:`TrainResult` and :func:`train_classifier`.
+- :func:`train_classifier`, given a :class:`lstmbook.config.TrainConfig`, returning the model and
+  a :class:`lstmbook.config.History`.
 
 NumPy only: torch is not imported.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lstmbook.config import History, TrainConfig
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
 from lstmbook.validate import positive_int, real
@@ -79,11 +80,15 @@ def clip_grad_norm(grads: Params, max_norm: float) -> float:
     Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
     """
     max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
-    norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    norm = _total_norm(grads)
     if norm > max_norm:
         for g in grads.values():
             g *= max_norm / (norm + 1e-6)
     return norm
+
+
+def _total_norm(grads: Params) -> float:
+    return float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
 
 
 class Adam:
@@ -171,36 +176,6 @@ class SequenceClassifier:
         return loss, grads | {f"readout.{k}": v for k, v in self.readout.grads.items()}
 
 
-@dataclass
-class TrainConfig:
-    """Hyperparameters for :func:`train_classifier`."""
-
-    hidden_size: int = 32  # LSTM units
-    steps: int = 300  # optimiser steps (one mini-batch each)
-    batch_size: int = 64  # sequences per step
-    lr: float = 1e-2  # Adam's learning rate
-    max_norm: float = 1.0  # gradient clipping threshold (joint L2 norm)
-    seed: int = 0  # initialisation and mini-batch order
-    dtype: Any = np.float32  # np.float32 or np.float64
-
-    def __post_init__(self) -> None:
-        positive_int("hidden_size", self.hidden_size)
-        positive_int("steps", self.steps)
-        positive_int("batch_size", self.batch_size)
-        real("lr", self.lr, low=0.0, low_open=True)
-        real("max_norm", self.max_norm, low=0.0, low_open=True)
-        positive_int("seed", self.seed, minimum=0)
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train_classifier` returns."""
-
-    model: SequenceClassifier
-    losses: list[float] = field(default_factory=list)  # training loss per step
-    grad_norms: list[float] = field(default_factory=list)  # norm before clipping, per step
-
-
 def _training_data(X: ArrayLike, y: ArrayLike, dtype: Any) -> tuple[Array, NDArray]:
     """``X`` as a finite array of ``dtype``, after checking that ``y`` are integer labels."""
     X = _as_finite("X", X, (None, None, None), _check_dtype(dtype))
@@ -215,32 +190,48 @@ def train_classifier(
     y: ArrayLike,
     config: TrainConfig | None = None,
     *,
+    hidden_size: int = 32,
+    steps: int | None = None,
+    dtype: Any = np.float32,
     progress: bool = False,
-) -> TrainResult:
-    """Train a :class:`SequenceClassifier` on ``X`` ``(n, time, input)``, labels ``y`` ``(n,)``,
-    with Adam and gradient clipping, on mini-batches drawn without replacement per epoch."""
+) -> tuple[SequenceClassifier, History]:
+    """Train a :class:`SequenceClassifier` of ``hidden_size`` units on ``X`` ``(n, time, input)``,
+    labels ``y`` ``(n,)``, with Adam and gradient clipping, on mini-batches drawn without
+    replacement per epoch; ``steps`` optimizer steps in all (``None``: ``config.epochs`` passes).
+
+    From ``config`` it reads ``batch_size``, ``lr``, ``clip_grad_norm`` and ``seed`` (the
+    initialisation and the order of the batches); the history holds ``step_loss`` and
+    ``step_grad_norm`` (before clipping)."""
     config = config or TrainConfig()
-    X, y = _training_data(X, y, config.dtype)
+    hidden_size = positive_int("hidden_size", hidden_size)
+    X, y = _training_data(X, y, dtype)
+    if steps is None:
+        steps = config.epochs * max(len(X) // config.batch_size, 1)
+    steps = positive_int("steps", steps)
     classes = max(int(y.max()) + 1, 2)
     model = SequenceClassifier(
         X.shape[2],
-        config.hidden_size,
+        hidden_size,
         classes,
         seed=config.seed,
-        dtype=config.dtype,
+        dtype=dtype,
     )
     optimiser = Adam(model.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed)
-    result = TrainResult(model)
+    history = History()
     order = rng.permutation(len(X))
     start = 0
-    for _ in bar(range(config.steps), show=progress, desc="training"):
+    for _ in bar(range(steps), show=progress, desc="training"):
         if start + config.batch_size > len(X):
             order, start = rng.permutation(len(X)), 0
         batch = order[start : start + config.batch_size]
         start += config.batch_size
         loss, grads = model.loss_and_grads(X[batch], y[batch])
-        result.grad_norms.append(clip_grad_norm(grads, config.max_norm))
+        if config.clip_grad_norm is None:
+            norm = _total_norm(grads)
+        else:
+            norm = clip_grad_norm(grads, config.clip_grad_norm)
+        history.step_grad_norm.append(norm)
         optimiser.step(grads)
-        result.losses.append(loss)
-    return result
+        history.step_loss.append(loss)
+    return model, history

@@ -15,9 +15,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
+from lstmbook.config import History
 from lstmbook.experiment import Learned, Run, summarize
 from lstmbook.probes import GateTrace
-from lstmbook.train import History
 
 
 def _finish(ax: Axes, xlabel: str, ylabel: str, logy: bool) -> None:

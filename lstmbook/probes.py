@@ -8,7 +8,12 @@
 - :func:`step_lengths`: how far each optimizer step moves the weights;
 - :func:`online_outputs`: what a model can answer having read only ``x[:, :t+1]``;
 - :func:`initial_state_influence`: for how many steps a learned initial state shows;
-- :func:`outputs_differ_between_calls`: whether dropout is at work in a module.
+- :func:`outputs_differ_between_calls`: whether dropout is at work in a module;
+- :func:`input_sensitivity`: how strongly the final hidden state of a one-layer ``nn.LSTM`` or
+  ``nn.GRU`` depends on the input at each step (the norm of the Jacobian ``dh_T / dx_t``, the
+  gradient that can reach step ``t`` from a loss on ``h_T``), and :func:`per_step_retention`,
+  the factor by which such a curve shrinks per step back in time (why the GRU learns from a
+  neutral start).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from lstmbook import validate
 from lstmbook.cells import LSTMCell
 from lstmbook.models import LearnedInitialState
 from lstmbook.text import pad_batch
@@ -306,3 +312,46 @@ def forward_vote(
     _, (h_n, _) = model.lstm(packed)  # h_n[0]: the forward direction
     w = model.head.weight[positive] - model.head.weight[1 - positive]
     return (h_n[0] @ w[: model.lstm.hidden_size]).double().numpy()
+
+
+# Why the GRU learns the adding problem from PyTorch's initialisation (chapter 4) ---------------
+
+
+def input_sensitivity(rnn: nn.LSTM | nn.GRU | nn.RNN, X: Tensor) -> Tensor:
+    """``||dh_T / dx_t||`` for every step ``t`` of ``X``: a tensor of shape ``(time,)``.
+
+    ``X`` is ``(batch, time, features)`` for a one-layer, one-direction, batch-first ``rnn``.
+    For each sequence the Frobenius norm of the ``(hidden, features)`` Jacobian of the final
+    hidden state with respect to the input at step ``t``; the root mean square over the batch.
+
+    >>> _ = torch.manual_seed(0)
+    >>> s = input_sensitivity(nn.GRU(2, 4, batch_first=True), torch.randn(8, 6, 2))
+    >>> s.shape, bool((s > 0).all())
+    (torch.Size([6]), True)
+    """
+    if not isinstance(rnn, (nn.LSTM, nn.GRU, nn.RNN)):
+        raise TypeError(f"rnn must be an nn.LSTM, nn.GRU or nn.RNN, got {type(rnn).__name__}")
+    if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
+        raise ValueError("input_sensitivity expects one batch-first layer, one direction")
+    X = validate.tensor("X", X, shape=("batch", "time", rnn.input_size))
+    X = X.detach().to(rnn.weight_ih_l0.dtype).clone().requires_grad_(True)
+    output, _ = rnn(X)
+    h_T = output[:, -1]
+    squares = torch.zeros(X.shape[1], dtype=X.dtype)
+    for unit in range(h_T.shape[1]):  # one backward pass per unit of h_T: rows of the Jacobian
+        (grad,) = torch.autograd.grad(h_T[:, unit].sum(), X, retain_graph=True)
+        squares += (grad.detach() ** 2).sum(dim=(0, 2))
+    return (squares / X.shape[0]).sqrt()
+
+
+def per_step_retention(sensitivity: Tensor) -> float:
+    """The geometric mean of ``s[t] / s[t + 1]`` over the curve: how much of the gradient is
+    left, per step, the further back in time it goes (1 would be no loss at all).
+
+    >>> round(per_step_retention(torch.tensor([0.125, 0.25, 0.5, 1.0])), 3)
+    0.5
+    """
+    s = validate.tensor("sensitivity", sensitivity, shape=("time",))
+    if len(s) < 2 or not bool((s > 0).all()):
+        raise ValueError("sensitivity must hold at least two positive values")
+    return float((s[0] / s[-1]) ** (1.0 / (len(s) - 1)))

@@ -4,7 +4,8 @@ A long stream is cut into ``n_streams`` rows (:func:`batchify`) and read in chun
 ``chunk`` steps. Stateful, each chunk starts from the previous chunk's final state, with the
 gradient cut at the boundary (:func:`detach_state`); otherwise from zeros.
 :func:`tbptt_epoch` is one pass, :func:`evaluate_chunks` scores a stream, and :func:`fit_tbptt`
-trains (its history is a :class:`TBPTTHistory`). The model answers at every step: a
+trains (given a :class:`lstmbook.config.TrainConfig`, it returns a
+:class:`lstmbook.config.History`). The model answers at every step: a
 :class:`lstmbook.models.SequenceModel` with ``readout="every_step"``
 (:func:`lstmbook.models.Tagger`).
 """
@@ -12,7 +13,7 @@ trains (its history is a :class:`TBPTTHistory`). The model answers at every step
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import torch
 from numpy.typing import NDArray
@@ -20,6 +21,7 @@ from torch import Tensor, nn
 
 from lstmbook.cells import State
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
+from lstmbook.config import History, TrainConfig
 from lstmbook.data import IGNORE
 from lstmbook.models import SequenceModel
 from lstmbook.progress import bar
@@ -53,15 +55,6 @@ def batchify(stream: Tensor | NDArray, n_streams: int) -> Tensor:
 def detach_state(state: State) -> State:
     """``(h.detach(), c.detach())``: keep the values, cut the graph to earlier chunks."""
     return state[0].detach(), state[1].detach()
-
-
-@dataclass
-class TBPTTHistory:
-    """What :func:`fit_tbptt` measured: one entry per epoch, and per position in a chunk."""
-
-    train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's chunks
-    val_accuracy: list[float] = field(default_factory=list)  # over all labelled val steps
-    accuracy_by_position: list[float] = field(default_factory=list)  # val, at the end
 
 
 @torch.no_grad()
@@ -126,18 +119,20 @@ def tbptt_epoch(
     return sum(losses) / max(len(losses), 1)
 
 
+TRUNCATED = TrainConfig(epochs=5, lr=0.01, clip_grad_norm=1.0)  # fit_tbptt's defaults
+
+
 def fit_tbptt(
     model: SequenceModel,
     train: tuple[Tensor | NDArray, Tensor | NDArray],
     val: tuple[Tensor | NDArray, Tensor | NDArray],
     chunk: int,
-    epochs: int = 5,
-    lr: float = 0.01,
+    config: TrainConfig | None = None,
+    *,
     stateful: bool = True,
-    clip_grad_norm: float | None = 1.0,
-    seed: int = 0,
     progress: bool = False,
-) -> TBPTTHistory:
+    **overrides: object,
+) -> History:
     """Truncated BPTT: train ``model`` on long streams, ``chunk`` steps per optimizer step.
 
     ``train = (X, y)`` with ``X (B, N, I)`` (B streams of N steps, e.g. from :func:`batchify`)
@@ -146,14 +141,17 @@ def fit_tbptt(
     zeros), per-step cross-entropy, backward, clip, Adam step, then :func:`detach_state`, so the
     next chunk starts from the right values but its gradient stops at the chunk boundary.
     Memory and time per step grow with ``chunk``, not with ``N``. Validation reads ``val`` the
-    same way.
+    same way. From ``config`` (default: ``TRUNCATED``; ``overrides`` replace fields) it reads
+    ``epochs``, ``lr``, ``weight_decay``, ``optimizer``, ``clip_grad_norm`` and ``seed``; the
+    history holds ``train_loss`` and ``val_metric`` (accuracy) per epoch and
+    ``val_by_position``, the accuracy at each position in a chunk after the last epoch.
 
     >>> from lstmbook.data import window_sign_task
     >>> from lstmbook.models import Tagger
     >>> _ = torch.manual_seed(0)
     >>> X, y = window_sign_task(4, T=60, offsets=(-3, -3))
     >>> history = fit_tbptt(Tagger(1, 8), (X, y), (X, y), chunk=10, epochs=2)
-    >>> len(history.train_loss), len(history.accuracy_by_position)
+    >>> len(history.train_loss), len(history.val_by_position)
     (2, 10)
     """
     X, y = (torch.as_tensor(a) for a in train)
@@ -162,18 +160,19 @@ def fit_tbptt(
         raise ValueError(
             f"expected X (B, N, I) and y (B, N), got {tuple(X.shape)}, {tuple(y.shape)}"
         )
-    for name, value in (("chunk", chunk), ("epochs", epochs)):
+    config = replace(config or TRUNCATED, **overrides)  # TrainConfig checks its fields
+    for name, value in (("chunk", chunk), ("epochs", config.epochs)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    torch.manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history = TBPTTHistory()
-    for _ in bar(range(epochs), show=progress, desc="epochs"):
-        loss = tbptt_epoch(model, optimizer, X, y, chunk, stateful, clip_grad_norm)
+    torch.manual_seed(config.seed)
+    optimizer = config.optimizer(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    history = History()
+    for _ in bar(range(config.epochs), show=progress, desc="epochs"):
+        loss = tbptt_epoch(model, optimizer, X, y, chunk, stateful, config.clip_grad_norm)
         history.train_loss.append(loss)
         accuracy, by_position = evaluate_chunks(model, X_val, y_val, chunk, stateful)
-        history.val_accuracy.append(accuracy)
-    history.accuracy_by_position = by_position
+        history.val_metric.append(accuracy)
+    history.val_by_position = by_position
     return history
 
 

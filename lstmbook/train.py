@@ -1,9 +1,10 @@
 """A short training loop: mini-batches, an optimizer, a loss, held-out evaluation each epoch.
 
-One function, :func:`fit`, does the work; :class:`TrainConfig` holds its hyperparameters and
-:class:`History` what it measured. Options that later chapters turn on: gradient clipping by
-norm (with every step's gradient norm logged), a learning-rate scheduler, early stopping on
-the validation loss, and a progress bar. It runs on CUDA when present, else on the CPU.
+One function, :func:`fit`, does the work; :class:`lstmbook.config.TrainConfig` holds its
+hyperparameters and :class:`lstmbook.config.History` what it measured. Options that later
+chapters turn on: gradient clipping by norm (with every step's gradient norm logged), a
+learning-rate scheduler, early stopping on the validation loss, and a progress bar. It runs on
+CUDA when present, else on the CPU.
 
 Data is given either as a pair ``(X, y)`` of arrays or tensors, ``X`` of shape
 ``(n, time, features)``, or as a ready ``DataLoader`` yielding ``(x, y)`` batches.
@@ -26,62 +27,14 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from lstmbook.checking import report, require_callable
+from lstmbook.config import History, TrainConfig
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
-from lstmbook.validate import boolean, positive_int, real, tensor
+from lstmbook.validate import positive_int, real, tensor
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
-
-
-@dataclass
-class TrainConfig:
-    """Hyperparameters of :func:`fit`; every field has a default."""
-
-    epochs: int = 10  # passes over the training data (fewer if early stopping triggers)
-    batch_size: int = 64  # sequences per optimizer step (when data is given as (X, y))
-    lr: float = 1e-3  # learning rate given to the optimizer
-    weight_decay: float = 0.0  # L2 penalty given to the optimizer
-    optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam  # called (params, lr, wd)
-    clip_grad_norm: float | None = None  # rescale gradients whose total L2 norm exceeds this
-    scheduler: Callable[[torch.optim.Optimizer], object] | None = None  # stepped once per epoch
-    patience: int | None = None  # stop after this many epochs without a lower val loss
-    restore_best: bool = True  # end with the weights of the epoch of lowest val loss
-    seed: int = 0  # seeds torch (dropout, initial state) and the order of the batches
-
-    def __post_init__(self) -> None:
-        positive_int("epochs", self.epochs)
-        positive_int("batch_size", self.batch_size)
-        real("lr", self.lr, low=0.0)
-        real("weight_decay", self.weight_decay, low=0.0)
-        if self.clip_grad_norm is not None:
-            real("clip_grad_norm", self.clip_grad_norm, low=0.0, low_open=True)
-        if self.patience is not None:
-            positive_int("patience", self.patience)
-        boolean("restore_best", self.restore_best)
-        positive_int("seed", self.seed, minimum=0)
-        if not callable(self.optimizer):
-            raise TypeError(f"optimizer must be callable, got {type(self.optimizer).__name__}")
-
-
-@dataclass
-class History:
-    """What :func:`fit` measured, one entry per epoch (``step_grad_norm``: per optimizer step)."""
-
-    train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's batches
-    val_loss: list[float] = field(default_factory=list)  # loss on the held-out data
-    val_metric: list[float] = field(default_factory=list)  # metric on the held-out data
-    lr: list[float] = field(default_factory=list)  # learning rate used during the epoch
-    seconds: list[float] = field(default_factory=list)  # wall time of the epoch
-    step_grad_norm: list[float] = field(default_factory=list)  # total norm before clipping
-    best_epoch: int = -1  # epoch (from 0) of the lowest val loss
-    stopped_early: bool = False  # whether patience ran out before the last epoch
-
-    @property
-    def epochs(self) -> int:
-        """How many epochs ran."""
-        return len(self.train_loss)
 
 
 def default_device() -> torch.device:
@@ -301,6 +254,7 @@ def fit(
                 model.parameters(), config.clip_grad_norm or float("inf")
             )
             history.step_grad_norm.append(norm.item())
+            history.step_loss.append(loss.item())
             optimizer.step()
             total, count = total + loss.item() * len(x), count + len(x)
         val_loss, val_metric = evaluate(model, val_loader, loss_fn, metric, device)

@@ -10,16 +10,14 @@ from torch.nn import functional as F
 from lstmbook import charlm
 from lstmbook.charlm import (
     CharNet,
-    KneserNey,
-    Unigram,
     chunk_loss,
     fit_char_lm,
     load_char_lm,
     matched_hidden_size,
-    text_features,
-    unit_correlations,
 )
 from lstmbook.models import count_parameters
+from lstmbook.ngram import KneserNey, Unigram, encode
+from lstmbook.units import text_features, unit_correlations
 
 TEXT = (
     "**ROMEO**  \nBut soft, what light through yonder window breaks?\n\n"
@@ -148,7 +146,7 @@ def test_states_are_the_cell_state_of_nn_lstm(lm):
     text = "But soft, what light"
     cells = lm.states(text)
     assert cells.shape == (len(text), 12)
-    ids = torch.as_tensor(charlm.encode(text, lm.vocab))
+    ids = torch.as_tensor(encode(text, lm.vocab))
     with torch.no_grad():
         for t in (1, 7, len(text)):
             _, (_, c) = lm.net.rnn(F.one_hot(ids[None, :t], len(lm.vocab)).float())

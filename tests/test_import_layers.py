@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 NUMPY_ONLY = ["gates", "numpy_lstm", "numpy_nn", "gradcheck", "data", "diagram", "stats"]
-NUMPY_ONLY += ["tables", "style", "validate"]
+NUMPY_ONLY += ["tables", "style", "validate", "config"]
 TORCH_SIDE = ["bench", "cells", "classify", "experiment", "models", "plots", "probes", "reviews"]
 TORCH_SIDE += ["tbptt", "text", "train", "checking", "listing", "progress"]
 NUMPY_ONLY += ["readable_lstm", "unrolled", "layouts", "shakespeare", "forecast", "series"]
+NUMPY_ONLY += ["ngram", "units", "forecast_lstm"]
 TORCH_SIDE += ["charlm", "modern", "compare_modern", "recurrent_dropout", "rnn"]
-TORCH_SIDE += ["rnn_baselines", "probes_gru"]
+TORCH_SIDE += ["scan", "xlstm"]
 
 
 def loaded(module: str) -> set[str]:

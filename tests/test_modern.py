@@ -9,17 +9,10 @@ import torch
 from torch import nn
 
 from lstmbook.data import ADDING_BASELINE_MSE, adding_problem
-from lstmbook.modern import (
-    MLSTM,
-    SLSTM,
-    MinGRU,
-    MinLSTM,
-    check_scan,
-    linear_scan,
-    log_space_scan,
-    sequential_scan,
-)
+from lstmbook.modern import MinGRU, MinLSTM
+from lstmbook.scan import check_scan, linear_scan, log_space_scan, sequential_scan
 from lstmbook.train import fit
+from lstmbook.xlstm import MLSTM, SLSTM
 
 ROOT = Path(__file__).resolve().parents[1]
 PARALLEL = {

@@ -8,6 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lstmbook.config import TrainConfig
 from lstmbook.gradcheck import check_lstm_gradients, compare_with_torch, gradient_check
 from lstmbook.numpy_lstm import (
     LSTM,
@@ -19,7 +20,6 @@ from lstmbook.numpy_lstm import (
 from lstmbook.numpy_nn import (
     Adam,
     Linear,
-    TrainConfig,
     clip_grad_norm,
     cross_entropy,
     train_classifier,
@@ -358,10 +358,17 @@ def test_training_lowers_the_loss():
     rng = np.random.default_rng(13)
     X = rng.standard_normal((64, 6, 1)).astype(np.float32)
     y = (X[:, 0, 0] > 0).astype(np.int64)  # the label is the sign of the first step
-    result = train_classifier(X, y, TrainConfig(hidden_size=8, steps=100, batch_size=32, lr=0.03))
-    assert len(result.losses) == 100
-    assert np.mean(result.losses[-10:]) < 0.5 * np.mean(result.losses[:10])
-    assert (result.model.predict(X) == y).mean() > 0.9
+    config = TrainConfig(batch_size=32, lr=0.03, clip_grad_norm=1.0)
+    model, history = train_classifier(X, y, config, hidden_size=8, steps=100)
+    assert len(history.step_loss) == len(history.step_grad_norm) == 100
+    assert np.mean(history.step_loss[-10:]) < 0.5 * np.mean(history.step_loss[:10])
+    assert (model.predict(X) == y).mean() > 0.9
+
+
+def test_training_steps_default_to_whole_epochs():
+    X, y = np.zeros((64, 3, 1)), np.zeros(64, np.int64)
+    _, history = train_classifier(X, y, TrainConfig(epochs=3, batch_size=16), hidden_size=2)
+    assert len(history.step_loss) == 3 * 64 // 16
 
 
 def test_training_needs_integer_labels():

@@ -306,9 +306,9 @@ def test_fit_tbptt_stateful_beats_stateless_at_chunk_starts():
             Tagger(1, 8), (X, y), val, chunk=6, epochs=3, lr=0.02, stateful=stateful
         )
         results[stateful] = history
-    assert results[True].val_accuracy[-1] > 0.9
-    assert min(results[True].accuracy_by_position[:3]) > 0.8
-    assert max(results[False].accuracy_by_position[:3]) < 0.7
+    assert results[True].val_metric[-1] > 0.9
+    assert min(results[True].val_by_position[:3]) > 0.8
+    assert max(results[False].val_by_position[:3]) < 0.7
 
 
 def test_fit_tbptt_rejects_bad_arguments():
@@ -390,7 +390,7 @@ def test_check_batchify(capsys):
 def test_plot_grad_norm_runs_marks_an_overflow():
     import matplotlib.pyplot as plt
 
-    from lstmbook.train import History
+    from lstmbook.config import History
 
     runs = {"ok": History(step_grad_norm=[1.0, 2.0]), "bad": History(step_grad_norm=[1, 9, np.nan])}
     fig = plot_grad_norm_runs(runs, clip=1.0)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from lstmbook.probes_gru import input_sensitivity, per_step_retention
+from lstmbook.probes import input_sensitivity, per_step_retention
 
 
 def test_sensitivity_matches_the_jacobian():

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from lstmbook.rnn_baselines import INITS, init_recurrent, rnn_model, spectral_radius
+from lstmbook.rnn import INITS, init_recurrent, rnn_model, spectral_radius
 
 
 def test_orthogonal_recurrent_matrix_has_unit_singular_values():

@@ -7,9 +7,8 @@ import pytest
 import torch
 from torch import nn
 
+from lstmbook.config import History, TrainConfig
 from lstmbook.train import (
-    History,
-    TrainConfig,
     accuracy,
     describe,
     evaluate,
