@@ -192,3 +192,27 @@ def test_fit_on_cuda_by_default_when_present():
     assert next(model.parameters()).device.type == "cuda"
     assert history.val_loss[-1] < history.val_loss[0]
     assert predict(model, data[0]).device.type == "cpu"
+
+
+def test_every_trainer_takes_the_one_config_and_returns_the_one_history():
+    """fit, fit_tbptt and the NumPy train_classifier share TrainConfig and History."""
+    from lstmbook.data import window_sign_task
+    from lstmbook.models import Tagger
+    from lstmbook.numpy_nn import train_classifier
+    from lstmbook.tbptt import fit_tbptt
+
+    config = TrainConfig(epochs=2, batch_size=8, lr=0.01, clip_grad_norm=1.0)
+    torch.manual_seed(0)
+    X, y = torch.randn(16, 4, 1), torch.randn(16)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 1), nn.Flatten(0))
+    torch_history = fit(model, (X, y), (X, y), nn.MSELoss(), config=config, device="cpu")
+    X_t, y_t = window_sign_task(2, T=12, offsets=(-1, -1))
+    tbptt_history = fit_tbptt(Tagger(1, 2), (X_t, y_t), (X_t, y_t), chunk=4, config=config)
+    labels = (X[:, 0, 0] > 0).long().numpy()
+    _, numpy_history = train_classifier(X.numpy(), labels, config, hidden_size=2)
+    for history in (torch_history, tbptt_history, numpy_history):
+        assert type(history) is History
+    assert torch_history.epochs == tbptt_history.epochs == 2
+    assert len(torch_history.step_loss) == len(torch_history.step_grad_norm) == 2 * 2
+    assert len(tbptt_history.val_metric) == 2 and len(tbptt_history.val_by_position) == 4
+    assert len(numpy_history.step_loss) == 2 * (16 // 8)
