@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lstmbook import validate
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
 from lstmbook.validate import positive_int, real
@@ -63,7 +64,17 @@ class Linear:
 
 def cross_entropy(logits: Array, y: NDArray[np.integer]) -> tuple[float, Array]:
     """Mean softmax cross-entropy of ``logits`` ``(batch, classes)`` against labels ``y``
-    ``(batch,)``, and its gradient with respect to ``logits``."""
+    ``(batch,)``, and its gradient with respect to ``logits``.
+
+    ``logits`` must be finite (NaN or inf are refused, not averaged into a NaN loss); ``y`` must
+    be integers in ``0 .. classes - 1``, one per row (a label of -1 is refused rather than read
+    as the last class, and a shape ``(batch, 1)`` rather than broadcast).
+    """
+    validate.array("logits", logits, shape=("batch", "classes"))
+    validate.array("y", y, shape=(np.shape(logits)[0],))
+    if not np.issubdtype(np.asarray(y).dtype, np.integer):
+        raise TypeError(f"y must hold integer class labels, got dtype {np.asarray(y).dtype}")
+    validate.labels("y", np.asarray(y), np.shape(logits)[1])
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(len(y))
@@ -143,6 +154,7 @@ class SequenceClassifier:
         seed: int | None = None,
         dtype: Any = np.float32,
     ) -> None:
+        positive_int("classes", classes, minimum=2)
         rng = np.random.default_rng(seed)
         seeds = rng.integers(2**31, size=2)
         self.lstm = LSTM(input_size, hidden_size, seed=int(seeds[0]), dtype=dtype)

@@ -136,7 +136,7 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("lr", "negative", lambda: numpy_nn.Adam({"w": np.ones(2)}, lr=-1.0)),
             ],
             "SequenceClassifier": [
-                ("n_classes", "one class", lambda: numpy_nn.SequenceClassifier(2, 4, 1)),
+                ("classes", "one class", lambda: numpy_nn.SequenceClassifier(2, 4, 1)),
             ],
             "TrainConfig": [
                 ("steps", "zero", lambda: numpy_nn.TrainConfig(steps=0)),
