@@ -101,7 +101,7 @@ def chrono_init(lstm: nn.LSTM, T_max: float) -> nn.LSTM:
     (True, True)
     """
     if not isinstance(lstm, nn.LSTM):
-        raise TypeError(f"expected an nn.LSTM, got {type(lstm).__name__}")
+        raise TypeError(f"lstm must be an nn.LSTM, got {type(lstm).__name__}")
     if not T_max > 2:
         raise ValueError(f"T_max must be > 2, got {T_max}")
     H = lstm.hidden_size
@@ -354,7 +354,7 @@ class LearnedInitialState(nn.Module):
     def __init__(self, lstm: nn.LSTM) -> None:
         super().__init__()
         if not isinstance(lstm, nn.LSTM):
-            raise TypeError(f"expected an nn.LSTM, got {type(lstm).__name__}")
+            raise TypeError(f"lstm must be an nn.LSTM, got {type(lstm).__name__}")
         self.lstm = lstm
         shape = (lstm.num_layers * (2 if lstm.bidirectional else 1), 1, lstm.hidden_size)
         self.h_0 = nn.Parameter(torch.zeros(shape))
