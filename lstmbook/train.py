@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import numbers
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -205,7 +206,10 @@ def evaluate(
     """Mean loss and metric of ``model`` over ``data`` (in eval mode); the metric is NaN if None.
 
     The loss is averaged over sequences; the metric is computed once on all outputs.
+    ``data`` is checked as :func:`fit` checks it: a pair ``(X, y)`` must be finite and of one
+    length, float data is converted to the model's dtype, integer labels to ``torch.long``.
     """
+    data = _pair("data", data, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -338,6 +342,8 @@ def describe(config: TrainConfig | None = None) -> Table:
     >>> table.cells[0][2]
     'passes over the training data (fewer if early stopping triggers)'
     """
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
     config = config or TrainConfig()
     source = inspect.getsource(TrainConfig)
     meaning = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.*)$", source, re.M))
@@ -367,7 +373,10 @@ def fit_seeds(
     >>> models, histories = fit_seeds(build, [0, 1], (X, y), (X, y), nn.MSELoss(), epochs=2)
     >>> len(models), histories[1].epochs
     (2, 2)
+
+    ``seeds`` must be one or more ints >= 0 (an empty list is refused: no result to report).
     """
+    seeds = _seeds(seeds)
     models, histories = [], []
     for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
@@ -441,6 +450,7 @@ def fit_seeds_test(
     >>> len(runs[0].test_loss), runs[0].final_test_loss == runs[0].history.val_loss[-1]
     (3, True)
     """
+    seeds = _seeds(seeds)
     runs = []
     for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
@@ -461,7 +471,7 @@ def spread(values: Sequence[float], fmt: str = ".3f") -> str:
     """
     values = [float(v) for v in values]
     if not values:
-        raise ValueError("spread needs at least one value, got none")
+        raise ValueError("values must hold at least one value, got none")
     mean = sum(values) / len(values)
     return f"{mean:{fmt}} ({min(values):{fmt}} to {max(values):{fmt}})"
 
@@ -472,6 +482,7 @@ def first_epoch_below(values: Sequence[float], threshold: float) -> int | None:
     >>> first_epoch_below([0.04, 0.03, 0.008, 0.002], 0.01), first_epoch_below([0.04], 0.01)
     (3, None)
     """
+    real("threshold", threshold)
     for epoch, value in enumerate(values, start=1):
         if value < threshold:
             return epoch
@@ -500,6 +511,8 @@ def per_step_accuracy(logits: Tensor, y: Tensor) -> float:
     ...                   torch.tensor([[0, 0, IGNORE]]))
     0.5
     """
+    tensor("logits", logits, shape=("batch", "time", "classes"), finite=False)
+    tensor("y", y, shape=tuple(logits.shape[:2]), dtype=torch.long)
     labelled = y != IGNORE
     return (logits.argmax(dim=-1) == y)[labelled].double().mean().item()
 
@@ -551,3 +564,13 @@ def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
                 what = "scaled" if expected > max_norm else "left unchanged"
                 return report(False, "", f"{case}, the gradients should be {what} in place.")
     return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")
+
+
+def _seeds(seeds: Iterable[int]) -> list[int]:
+    """``seeds`` as a non-empty list of ints >= 0 (for :func:`fit_seeds` and its kin)."""
+    if isinstance(seeds, numbers.Integral) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a list of ints, got {type(seeds).__name__}")
+    seeds = [positive_int("seeds", seed, minimum=0) for seed in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
+    return seeds

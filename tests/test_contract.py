@@ -33,7 +33,6 @@ KNOWN_GAPS: set[str] = {
     "experiment.learned_counts(learned)",
     "experiment.run_experiment(models)",
     "experiment.summarize(learned)",
-    "models.LearnedInitialState(lstm)",
     "probes.carry_gate(rnn)",
     "probes.forward_vote(model)",
     "probes.hidden_gradient_norms(x)",
@@ -53,13 +52,6 @@ KNOWN_GAPS: set[str] = {
     "text.pad_batch(id_lists)",
     "text.review_tensors(max_len)",
     "text.text_loader(batch_size)",
-    "train.describe(config)",
-    "train.evaluate(data)",
-    "train.first_epoch_below(threshold)",
-    "train.fit_seeds(seeds)",
-    "train.fit_seeds_test(seeds)",
-    "train.per_step_accuracy(y)",
-    "train.spread(values)",
 }
 
 
