@@ -18,6 +18,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor, nn
 
+from lstmbook import validate
 from lstmbook.cells import State
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
 from lstmbook.data import IGNORE
@@ -51,7 +52,13 @@ def batchify(stream: Tensor | NDArray, n_streams: int) -> Tensor:
 
 
 def detach_state(state: State) -> State:
-    """``(h.detach(), c.detach())``: keep the values, cut the graph to earlier chunks."""
+    """``(h.detach(), c.detach())``: keep the values, cut the graph to earlier chunks.
+
+    ``state`` must be a pair ``(h, c)`` of tensors (a GRU's single tensor is refused)."""
+    if not isinstance(state, tuple | list) or len(state) != 2:
+        raise TypeError(f"state must be a pair (h, c) of tensors, got {type(state).__name__}")
+    if not all(isinstance(part, Tensor) for part in state):
+        raise TypeError("state must be a pair (h, c) of tensors, got a pair of other things")
     return state[0].detach(), state[1].detach()
 
 
@@ -72,8 +79,13 @@ def evaluate_chunks(
 
     Stateful: each chunk starts from the previous chunk's final state; else from zeros.
     Returns the accuracy over all labelled steps and the accuracy at each position
-    ``0 .. chunk - 1`` within a chunk.
+    ``0 .. chunk - 1`` within a chunk. ``chunk`` must be an int >= 1, ``stateful`` a bool,
+    ``X`` finite of shape ``(B, N, I)`` and ``y`` integer labels ``(B, N)``.
     """
+    validate.positive_int("chunk", chunk)
+    validate.boolean("stateful", stateful)
+    validate.tensor("X", X, shape=("batch", "time", "features"))
+    validate.tensor("y", y, shape=tuple(X.shape[:2]), dtype=torch.long)
     was_training = model.training
     model.eval()
     state, logits = None, []
@@ -104,7 +116,13 @@ def tbptt_epoch(
     """One pass of truncated BPTT over the streams ``X (B, N, I)``, labels ``y (B, N)``.
 
     One optimizer step per chunk of ``chunk`` steps; returns the mean loss over the chunks.
+    ``chunk`` must be an int >= 1, ``stateful`` a bool, ``X`` of shape ``(B, N, I)`` and ``y``
+    integer labels ``(B, N)``; NaN or inf in ``X`` are refused.
     """
+    validate.positive_int("chunk", chunk)
+    validate.boolean("stateful", stateful)
+    validate.tensor("X", X, shape=("batch", "time", "features"))
+    validate.tensor("y", y, shape=tuple(X.shape[:2]), dtype=torch.long)
     model.train()
     state, losses = None, []
     for start in range(0, X.shape[1], chunk):

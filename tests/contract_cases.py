@@ -332,9 +332,10 @@ def build_cases() -> dict[str, dict[str, list]]:
                     "chunk",
                     "zero",
                     lambda: tbptt.tbptt_epoch(
-                        models.Tagger(1, 2),
-                        (_x(2, 6, 1), torch.zeros(2, 6, dtype=torch.long)),
-                        None,
+                        (tagger := models.Tagger(1, 2)),
+                        torch.optim.SGD(tagger.parameters(), lr=0.1),
+                        _x(2, 6, 1),
+                        torch.zeros(2, 6, dtype=torch.long),
                         0,
                         True,
                     ),
