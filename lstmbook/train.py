@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import inspect
 import math
-import numbers
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +29,7 @@ from lstmbook.checking import report, require_callable
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
-from lstmbook.validate import boolean, positive_int, real, tensor
+from lstmbook.validate import boolean, ints, positive_int, real, tensor
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -376,7 +375,7 @@ def fit_seeds(
 
     ``seeds`` must be one or more ints >= 0 (an empty list is refused: no result to report).
     """
-    seeds = _seeds(seeds)
+    seeds = ints("seeds", seeds)
     models, histories = [], []
     for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
@@ -450,7 +449,7 @@ def fit_seeds_test(
     >>> len(runs[0].test_loss), runs[0].final_test_loss == runs[0].history.val_loss[-1]
     (3, True)
     """
-    seeds = _seeds(seeds)
+    seeds = ints("seeds", seeds)
     runs = []
     for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
@@ -564,13 +563,3 @@ def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
                 what = "scaled" if expected > max_norm else "left unchanged"
                 return report(False, "", f"{case}, the gradients should be {what} in place.")
     return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")
-
-
-def _seeds(seeds: Iterable[int]) -> list[int]:
-    """``seeds`` as a non-empty list of ints >= 0 (for :func:`fit_seeds` and its kin)."""
-    if isinstance(seeds, numbers.Integral) or not isinstance(seeds, Iterable):
-        raise TypeError(f"seeds must be a list of ints, got {type(seeds).__name__}")
-    seeds = [positive_int("seeds", seed, minimum=0) for seed in seeds]
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed, got none")
-    return seeds
