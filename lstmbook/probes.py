@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from lstmbook import validate
 from lstmbook.cells import LSTMCell
 from lstmbook.models import LearnedInitialState
 from lstmbook.text import pad_batch
@@ -41,7 +42,13 @@ def outputs_differ_between_calls(module: nn.Module, x: Tensor) -> bool:
     True
     >>> outputs_differ_between_calls(nn.LSTM(2, 3, dropout=0.0), torch.ones(4, 1, 2))
     False
+
+    ``x`` must be finite; a list or NumPy array is converted to a tensor (float data to the
+    default dtype), a tensor is used as it is.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
+    x = validate.tensor("x", x, dtype=x.dtype if isinstance(x, Tensor) else None)
     was_training = module.training
     module.train()
     with torch.no_grad():
@@ -100,10 +107,12 @@ def initial_state_influence(rnn: LearnedInitialState, x: Tensor) -> Tensor:
     """Mean ``|h_t(learned h_0, c_0) - h_t(zeros)|`` at each step ``t``: shape ``(time,)``.
 
     How long the learned initial state of ``rnn`` (batch-first) still shows in its outputs
-    over the sequences ``x (batch, time, features)``.
+    over the sequences ``x (batch, time, features)``; float data is converted to the LSTM's
+    dtype, NaN is refused.
     """
     if not isinstance(rnn, LearnedInitialState):
-        raise TypeError(f"expected a LearnedInitialState, got {type(rnn).__name__}")
+        raise TypeError(f"rnn must be a LearnedInitialState, got {type(rnn).__name__}")
+    x = validate.tensor("x", x, shape=("batch", "time", rnn.lstm.input_size), dtype=rnn.h_0.dtype)
     learned, _ = rnn(x)
     zero = torch.zeros_like(rnn.h_0.expand(-1, x.shape[0], -1))
     from_zero, _ = rnn.lstm(x, (zero, zero))
@@ -133,7 +142,14 @@ def step_lengths(
     >>> length, norm = step_lengths(model, (X, y), nn.MSELoss(), sgd, 5, clip_grad_norm=1.0)
     >>> bool(length.max() <= 0.1 * 1.0 + 1e-6), bool(norm.min() > 1.0)
     (True, True)
+
+    ``steps`` and ``batch_size`` must be ints >= 1, ``clip_grad_norm`` None or above 0 (a
+    negative threshold would reverse the gradient).
     """
+    validate.positive_int("steps", steps)
+    validate.positive_int("batch_size", batch_size)
+    if clip_grad_norm is not None:
+        validate.real("clip_grad_norm", clip_grad_norm, low=0.0, low_open=True)
     loader = make_loader(*train, batch_size=batch_size, shuffle=True, seed=seed)
     lengths, norms = [], []
     model.train()
@@ -190,7 +206,15 @@ def hidden_gradient_norms(cell: nn.Module, x: Tensor) -> NDArray[np.float64]:
     >>> g = hidden_gradient_norms(random_recurrent_cell("rnn", 16, 0.5), x)
     >>> g.shape, bool(g[0] < 1e-3 * g[-1])
     ((30,), True)
+
+    ``x`` must be finite with ``cell.input_size`` features; float data is converted to the
+    cell's dtype.
     """
+    if not isinstance(cell, nn.RNNCellBase):
+        raise TypeError(f"cell must be an nn.RNNCell or nn.LSTMCell, got {type(cell).__name__}")
+    x = validate.tensor(
+        "x", x, shape=("batch", "time", cell.input_size), dtype=cell.weight_ih.dtype
+    )
     batch, H = x.shape[0], cell.hidden_size
     h = torch.zeros(batch, H)
     c = torch.zeros(batch, H)
@@ -218,8 +242,13 @@ def carry_gate(rnn: nn.LSTM | nn.GRU, X: Tensor) -> Tensor:
     >>> carry_gate(nn.GRU(2, 3, batch_first=True), torch.randn(4, 5, 2)).shape
     torch.Size([4, 5, 3])
     """
+    if not isinstance(rnn, nn.LSTM | nn.GRU):
+        raise TypeError(f"rnn must be an nn.LSTM or nn.GRU, got {type(rnn).__name__}")
     if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
-        raise ValueError("carry_gate expects one batch-first layer, one direction")
+        raise ValueError("rnn must be one batch-first layer, one direction")
+    X = validate.tensor(
+        "X", X, shape=("batch", "time", rnn.input_size), dtype=rnn.weight_ih_l0.dtype
+    )
     with torch.no_grad():
         output = rnn(X)[0]  # h_t of every step
         h_prev = torch.cat([torch.zeros_like(output[:, :1]), output[:, :-1]], dim=1)
@@ -297,8 +326,11 @@ def forward_vote(
     >>> forward_vote(model.eval(), [[2, 3, 4], [5]]).shape
     (2,)
     """
+    if not hasattr(model, "head") or not hasattr(model, "lstm"):
+        raise TypeError(f"model must be an LSTMTextClassifier, got {type(model).__name__}")
     if model.head.out_features != 2:
-        raise ValueError(f"needs two classes, got {model.head.out_features}")
+        raise ValueError(f"model must have two classes, got {model.head.out_features}")
+    validate.one_of("positive", positive, (0, 1))
     model.eval()
     tokens, lengths = pad_batch(id_lists, model.pad_id)
     x = model.embedding(tokens)  # (batch, time, embedding)

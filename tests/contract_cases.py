@@ -414,7 +414,18 @@ def build_cases() -> dict[str, dict[str, list]]:
         },
         "probes": {
             "outputs_differ_between_calls": [
-                ("x", "a list", lambda: probes.outputs_differ_between_calls(nn.Dropout(0.5), [1.0]))
+                (
+                    "x",
+                    "NaN",
+                    lambda: probes.outputs_differ_between_calls(
+                        nn.Dropout(0.5), torch.full((3,), NAN)
+                    ),
+                ),
+                (
+                    "module",
+                    "a function",
+                    lambda: probes.outputs_differ_between_calls(torch.relu, torch.ones(3)),
+                ),
             ],
             "online_outputs": [
                 ("x", "rank 2", lambda: probes.online_outputs(models.Tagger(1, 2), _x(2, 3)))
