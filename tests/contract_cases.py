@@ -524,11 +524,11 @@ def build_cases() -> dict[str, dict[str, list]]:
                 )
             ],
             "distinctive_words": [
-                ("texts", "one string", lambda: text.distinctive_words("a b", ["x"]))
+                ("token_lists", "one string", lambda: text.distinctive_words("a b", ["x"]))
             ],
             "confusion_matrix": [
                 (
-                    "y_pred",
+                    "predicted",
                     "mismatched length",
                     lambda: text.confusion_matrix(["a", "b"], ["a"], ["a", "b"]),
                 )

@@ -32,14 +32,6 @@ KNOWN_GAPS: set[str] = {
     "classify.load_text_classifier(path)",
     "reviews.load_rotten_tomatoes(seed)",
     "reviews.read_reviews(path)",
-    "text.LengthBatches(batch_size)",
-    "text.confusion_matrix(y_pred)",
-    "text.distinctive_words(texts)",
-    "text.encode(max_len)",
-    "text.last_real_output(lengths)",
-    "text.pad_batch(id_lists)",
-    "text.review_tensors(max_len)",
-    "text.text_loader(batch_size)",
 }
 
 
