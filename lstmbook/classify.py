@@ -27,6 +27,7 @@ Tokens, vocabulary and batches come from :mod:`lstmbook.text`; training runs thr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -50,7 +51,7 @@ from lstmbook.text import (
     tokenize,
 )
 from lstmbook.train import History, accuracy, fit
-from lstmbook.validate import boolean, one_of, positive_int, probability, real
+from lstmbook.validate import boolean, one_of, positive_int, probability, real, strings
 
 #: How the classifier reads its LSTM: packed (correct) or the padded last step (the pitfall).
 TextReadout = Literal["packed", "last_padded"]
@@ -99,6 +100,11 @@ class LSTMTextClassifier(nn.Module):
         forget_bias: float | None = None,
     ):
         super().__init__()
+        boolean("bidirectional", bidirectional)
+        positive_int("embedding_dim", embedding_dim)
+        positive_int("hidden_size", hidden_size)
+        probability("dropout", dropout)
+        probability("word_dropout", word_dropout)
         if readout not in ("packed", "last_padded"):
             raise ValueError(f"readout must be 'packed' or 'last_padded', got {readout!r}")
         for name, value in (("vocab_size", vocab_size), ("n_classes", n_classes)):
@@ -208,6 +214,14 @@ class TextClassifier:
         config: TextConfig,
         history: History | None = None,
     ):
+        if not isinstance(model, nn.Module):
+            raise TypeError(
+                f"model must be an LSTMTextClassifier or BagOfWords, got {type(model).__name__}"
+            )
+        if not isinstance(vocab, Vocabulary):
+            raise TypeError(f"vocab must be a Vocabulary, got {type(vocab).__name__}")
+        if not isinstance(config, TextConfig):
+            raise TypeError(f"config must be a TextConfig, got {type(config).__name__}")
         self.model = model.cpu().eval()
         self.vocab = vocab
         self.classes_ = list(classes)
@@ -319,7 +333,14 @@ def fit_text_classifier(
 
     Returns:
         the fitted :class:`TextClassifier`; its ``history_`` is the training history.
+
+    ``train_texts`` and ``val_texts`` must be lists of strings (one bare string is refused, not
+    read as a list of characters).
     """
+    strings("train_texts", train_texts, allow_empty=True)
+    if val_texts is not None:
+        strings("val_texts", val_texts, allow_empty=True)
+    positive_int("epochs", epochs)
     config = replace(config or TextConfig(), **overrides)
     _check_pair(train_texts, train_labels)
     if len(train_texts) == 0:
@@ -402,7 +423,11 @@ def _build_model(config: TextConfig, vocab_size: int, n_classes: int) -> nn.Modu
 
 
 def load_text_classifier(path: str | Path) -> TextClassifier:
-    """Read a classifier written by :meth:`TextClassifier.save` (a weights-only load)."""
+    """Read a classifier written by :meth:`TextClassifier.save` (a weights-only load).
+
+    ``path`` is a file name (``str`` or ``Path``) or an open binary file."""
+    if not isinstance(path, str | os.PathLike) and not hasattr(path, "read"):
+        raise TypeError(f"path must be a file name or an open file, got {type(path).__name__}")
     saved = torch.load(path, weights_only=True, map_location="cpu")
     if not isinstance(saved, dict) or saved.get("format") != "lstmbook.text/1":
         raise ValueError(f"{path} is not a saved lstmbook text classifier")
@@ -431,6 +456,8 @@ class BagOfWords(nn.Module):
 
     def __init__(self, vocab_size: int, n_classes: int):
         super().__init__()
+        positive_int("vocab_size", vocab_size, minimum=2)
+        positive_int("n_classes", n_classes, minimum=2)
         self.weights = nn.EmbeddingBag(vocab_size, n_classes, mode="sum")
         nn.init.zeros_(self.weights.weight)
         self.bias = nn.Parameter(torch.zeros(n_classes))

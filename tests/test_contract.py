@@ -24,12 +24,6 @@ from tests.contract_survey import classify
 
 #: ``module.name(argument)`` cases that do not raise a clear error yet (issue 17, in progress).
 KNOWN_GAPS: set[str] = {
-    "classify.BagOfWords(vocab_size)",
-    "classify.LSTMTextClassifier(bidirectional)",
-    "classify.TextClassifier(model)",
-    "classify.fit_bag_of_words(train_texts)",
-    "classify.fit_text_classifier(train_texts)",
-    "classify.load_text_classifier(path)",
     "reviews.load_rotten_tomatoes(seed)",
     "reviews.read_reviews(path)",
 }
