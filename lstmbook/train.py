@@ -29,7 +29,7 @@ from lstmbook.checking import report, require_callable
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
-from lstmbook.validate import boolean, ints, positive_int, real, tensor
+from lstmbook.validate import boolean, ints, labels, positive_int, real, tensor
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -101,7 +101,16 @@ def make_loader(
     >>> loader = make_loader(np.zeros((10, 5, 2), np.float32), np.arange(10), batch_size=4)
     >>> [tuple(x.shape) for x, _ in loader]
     [(4, 5, 2), (4, 5, 2), (2, 5, 2)]
+
+    ``X`` and ``y`` are used as they come (no dtype conversion; :func:`fit` converts first), but
+    NaN or inf in them are refused, as are a non-int ``batch_size`` or ``seed`` and a non-bool
+    ``shuffle``.
     """
+    positive_int("batch_size", batch_size)
+    boolean("shuffle", shuffle)
+    positive_int("seed", seed, minimum=0)
+    for name, value in (("X", X), ("y", y)):
+        tensor(name, value, dtype=torch.float64)  # a check only: X and y are not converted
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     if len(X) != len(y):
         raise ValueError(f"X and y must have one length, got {len(X)} and {len(y)}")
@@ -158,6 +167,8 @@ def accuracy(logits: Tensor, y: Tensor) -> float:
         )
     if tuple(y.shape) != tuple(logits.shape[:-1]):
         raise ValueError(f"y must have shape {tuple(logits.shape[:-1])}, got {tuple(y.shape)}")
+    if y.numel():
+        labels("y", y, logits.shape[-1])  # a label of -1 would never match: refused
     return (logits.argmax(dim=-1) == y).double().mean().item()
 
 
@@ -181,7 +192,12 @@ def within(tol: float) -> Metric:
 
 @torch.no_grad()
 def predict(model: nn.Module, X: np.ndarray | Tensor, batch_size: int = 512, device=None) -> Tensor:
-    """The model's outputs for every sequence of ``X`` (in eval mode), on the CPU."""
+    """The model's outputs for every sequence of ``X`` (in eval mode), on the CPU.
+
+    ``X`` is converted as :func:`fit` converts it (float data to the model's dtype; NaN refused).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     batch_size = positive_int("batch_size", batch_size)
     X = _as_tensor("X", X, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -208,6 +224,9 @@ def evaluate(
     ``data`` is checked as :func:`fit` checks it: a pair ``(X, y)`` must be finite and of one
     length, float data is converted to the model's dtype, integer labels to ``torch.long``.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    _callables(loss_fn=loss_fn, metric=metric)
     data = _pair("data", data, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -265,6 +284,10 @@ def fit(
     >>> history.epochs, history.val_loss[-1] < 1e-3 < history.val_loss[0]
     (30, True)
     """
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+    _callables(loss_fn=loss_fn, metric=metric)
+    boolean("progress", progress)
     config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -468,7 +491,9 @@ def spread(values: Sequence[float], fmt: str = ".3f") -> str:
     >>> spread([2e-4, 1e-4], fmt=".1e")
     '1.5e-04 (1.0e-04 to 2.0e-04)'
     """
-    values = [float(v) for v in values]
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise TypeError(f"values must be a list of numbers, got {type(values).__name__}")
+    values = [real("values", float(v)) for v in values]  # NaN or inf: refused
     if not values:
         raise ValueError("values must hold at least one value, got none")
     mean = sum(values) / len(values)
@@ -482,6 +507,8 @@ def first_epoch_below(values: Sequence[float], threshold: float) -> int | None:
     (3, None)
     """
     real("threshold", threshold)
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise TypeError(f"values must be a list of numbers, got {type(values).__name__}")
     for epoch, value in enumerate(values, start=1):
         if value < threshold:
             return epoch
@@ -563,3 +590,11 @@ def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
                 what = "scaled" if expected > max_norm else "left unchanged"
                 return report(False, "", f"{case}, the gradients should be {what} in place.")
     return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")
+
+
+def _callables(loss_fn: object, metric: object) -> None:
+    """``loss_fn`` must be callable, ``metric`` callable or None."""
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function, got {type(loss_fn).__name__}")
+    if metric is not None and not callable(metric):
+        raise TypeError(f"metric must be a function or None, got {type(metric).__name__}")
