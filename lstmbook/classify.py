@@ -105,11 +105,17 @@ class LSTMTextClassifier(nn.Module):
         positive_int("hidden_size", hidden_size)
         probability("dropout", dropout)
         probability("word_dropout", word_dropout)
+        if forget_bias is not None:
+            real("forget_bias", forget_bias)
+        positive_int("pad_id", pad_id, minimum=0)
+        positive_int("unk_id", unk_id, minimum=0)
         if readout not in ("packed", "last_padded"):
             raise ValueError(f"readout must be 'packed' or 'last_padded', got {readout!r}")
         for name, value in (("vocab_size", vocab_size), ("n_classes", n_classes)):
             if value < 2:
                 raise ValueError(f"{name} must be >= 2, got {value}")
+        if max(pad_id, unk_id) >= vocab_size:
+            raise ValueError(f"pad_id and unk_id must be below vocab_size={vocab_size}")
         self.readout, self.pad_id, self.unk_id = readout, pad_id, unk_id
         self.word_dropout = word_dropout
         self.directions = 2 if bidirectional else 1
@@ -245,6 +251,7 @@ class TextClassifier:
     def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> NDArray[np.float64]:
         """Class probabilities, ``(len(texts), len(classes_))``; each row sums to 1."""
         _check_texts(texts)
+        positive_int("batch_size", batch_size)
         self.model.eval()
         rows = []
         for start in range(0, len(texts), batch_size):
@@ -269,6 +276,8 @@ class TextClassifier:
 
         Labels must be ``str``, ``int``, ``float`` or ``bool`` (what a weights-only load reads).
         """
+        if not isinstance(path, str | os.PathLike) and not hasattr(path, "write"):
+            raise TypeError(f"path must be a file name or an open file, got {type(path).__name__}")
         bad = [c for c in self.classes_ if not isinstance(c, SAVABLE_LABELS)]
         if bad:
             raise TypeError(f"only str, int, float or bool labels can be saved, got {bad[0]!r}")
@@ -337,6 +346,10 @@ def fit_text_classifier(
     ``train_texts`` and ``val_texts`` must be lists of strings (one bare string is refused, not
     read as a list of characters).
     """
+    if config is not None and not isinstance(config, TextConfig):
+        raise TypeError(f"config must be a TextConfig or None, got {type(config).__name__}")
+    positive_int("seed", seed, minimum=0)
+    boolean("progress", progress)
     strings("train_texts", train_texts, allow_empty=True)
     if val_texts is not None:
         strings("val_texts", val_texts, allow_empty=True)

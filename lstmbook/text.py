@@ -84,7 +84,13 @@ class Vocabulary:
         """The tokens seen at least ``min_freq`` times, most frequent first (ties: A to Z).
 
         ``max_size``, if given, caps the length including ``<pad>`` and ``<unk>``.
+        ``token_lists`` must be lists of tokens: one string is refused (tokenize it first).
         """
+        if isinstance(token_lists, str):
+            raise TypeError("token_lists must be lists of tokens, got one str (tokenize it first)")
+        validate.positive_int("min_freq", min_freq)
+        if max_size is not None:
+            validate.positive_int("max_size", max_size)
         if min_freq < 1:
             raise ValueError(f"min_freq must be >= 1, got {min_freq}")
         if max_size is not None and max_size < 2:
@@ -108,11 +114,18 @@ class Vocabulary:
         return f"Vocabulary({len(self)} tokens: {self.tokens[2:7]}...)"
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
-        """The id of each token (``<unk>``'s id for tokens not in the vocabulary)."""
+        """The id of each token (``<unk>``'s id for tokens not in the vocabulary).
+
+        ``tokens`` must be a list of tokens: one string is refused, not read as characters."""
+        if isinstance(tokens, str):
+            raise TypeError("tokens must be a list of tokens, got one str (tokenize it first)")
         return [self.index.get(token, self.unk_id) for token in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        """The token of each id."""
+        """The token of each id; an id outside ``0 .. len - 1`` is refused (-1 is not the last)."""
+        ids = [validate.positive_int("ids", int(k), minimum=0) for k in ids]
+        if ids and max(ids) >= len(self.tokens):
+            raise ValueError(f"ids must lie in 0..{len(self.tokens) - 1}, got {max(ids)}")
         return [self.tokens[int(k)] for k in ids]
 
 
@@ -136,6 +149,8 @@ def pad_batch(
     if any(isinstance(ids, str | bytes) for ids in id_lists):
         raise TypeError("id_lists must be a list of lists of ids, got a str among them")
     validate.positive_int("pad_id", pad_id, minimum=0)
+    if width is not None:
+        validate.positive_int("width", width)
     if width is not None:
         if width < 1:
             raise ValueError(f"width must be >= 1 or None, got {width}")
@@ -165,6 +180,8 @@ def encode(
     ``max_len`` must be None or an int >= 1 (a negative one would silently drop tokens).
     """
     _check_texts(texts)
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(f"vocab must be a Vocabulary, got {type(vocab).__name__}")
     if max_len is not None:
         validate.positive_int("max_len", max_len)
     validate.boolean("fixed", fixed)
@@ -336,6 +353,11 @@ def confusion_matrix(
     if len(true) != len(predicted):
         raise ValueError(
             f"predicted must hold one label per true label, got {len(predicted)} for {len(true)}"
+        )
+    unknown = (set(true) | set(predicted)) - set(classes)
+    if unknown:
+        raise ValueError(
+            f"true and predicted must hold labels in classes, got {sorted(map(repr, unknown))}"
         )
     index = {c: k for k, c in enumerate(classes)}
     matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
