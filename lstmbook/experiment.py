@@ -205,7 +205,15 @@ def batches(data: Pair, batch_size: int, shuffle: bool = False, seed: int = 0) -
     >>> X, y = np.zeros((10, 5, 2), np.float32), np.arange(10)
     >>> [tuple(x.shape) for x, _ in batches((X, y), batch_size=4)]
     [(4, 5, 2), (4, 5, 2), (2, 5, 2)]
+
+    ``data`` must be a pair ``(X, y)`` of one length.
     """
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise TypeError(f"data must be a pair (X, y), got {type(data).__name__}")
+    if len(data[0]) != len(data[1]):
+        raise ValueError(
+            f"data must hold one target per example, got {len(data[0])} and {len(data[1])}"
+        )
     rows = _Rows(*data)
     order = (
         RandomSampler(rows, generator=torch.Generator().manual_seed(seed))
@@ -249,6 +257,9 @@ def run_experiment(
     ``models`` must be a list of names (one bare name is refused) or a mapping, ``seeds`` one
     or more ints >= 0, ``budget`` a :class:`Budget` or None.
     """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    positive_int("workers", workers)
     if not isinstance(models, Mapping):
         models = strings("models", models)
     seeds = ints("seeds", seeds)

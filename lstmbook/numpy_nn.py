@@ -89,6 +89,8 @@ def clip_grad_norm(grads: Params, max_norm: float) -> float:
 
     Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
     """
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of arrays, got {type(grads).__name__}")
     max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
     norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
     if norm > max_norm:
@@ -128,6 +130,8 @@ class Adam:
 
     def step(self, grads: Params) -> None:
         """One update from ``grads`` (same keys and shapes as the parameters)."""
+        if not isinstance(grads, dict) or grads.keys() != self.params.keys():
+            raise ValueError(f"grads must have the parameters' keys {sorted(self.params)}")
         self.t += 1
         beta1, beta2 = self.betas
         for k, p in self.params.items():
