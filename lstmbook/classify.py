@@ -155,6 +155,8 @@ class LSTMTextClassifier(nn.Module):
         return torch.cat(list(h_n), dim=-1)  # in batch order
 
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
+        if not isinstance(tokens, Tensor) or tokens.is_floating_point():
+            raise TypeError(f"tokens must be a tensor of integer ids, got {_kind(tokens)}")
         return self.head(self.dropout(self.final_state(tokens, lengths)))
 
 
@@ -513,3 +515,7 @@ def fit_bag_of_words(
         model="bag_of_words",
         **overrides,
     )
+
+
+def _kind(value: object) -> str:
+    return f"a {value.dtype} tensor" if isinstance(value, Tensor) else type(value).__name__

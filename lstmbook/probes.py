@@ -75,7 +75,11 @@ def online_outputs(model: nn.Module, x: Tensor) -> Tensor:
     True
     >>> torch.allclose(online_outputs(bi, x), bi(x), atol=1e-6)
     False
+
+    ``x`` (batch, time, features) may be a NumPy array: float data is converted to the model's
+    dtype; NaN is refused.
     """
+    x = validate.tensor("x", x, shape=("batch", "time", "features"), dtype=_dtype_of(model))
     was_training = model.training
     model.eval()
     out = torch.stack([model(x[:, : t + 1])[:, -1] for t in range(x.shape[1])], dim=1)
@@ -96,7 +100,10 @@ def first_step_gradient(model: nn.Module, x: Tensor) -> float:
     >>> first_step_gradient(SequenceModel(2, 8, 1, forget_bias=3.0), x) > first_step_gradient(
     ...     SequenceModel(2, 8, 1, forget_bias=0.0), x)
     True
+
+    ``x`` may be a NumPy array: float data is converted to the model's dtype; NaN is refused.
     """
+    x = validate.tensor("x", x, shape=("batch", "time", "features"), dtype=_dtype_of(model))
     x = x.detach().clone().requires_grad_(True)
     (gradient,) = torch.autograd.grad(model(x).sum(), x)
     return gradient[:, 0].norm(dim=-1).mean().item()
@@ -181,6 +188,8 @@ def random_recurrent_cell(kind: str, hidden_size: int, gain: float, seed: int = 
     >>> random_recurrent_cell("rnn", 8, 2.0).weight_hh.shape
     torch.Size([8, 8])
     """
+    validate.positive_int("hidden_size", hidden_size)
+    validate.real("gain", gain, low=0.0)
     cells = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell}
     if kind not in cells:
         raise ValueError(f"kind must be one of {sorted(cells)}, got {kind!r}")
@@ -301,7 +310,7 @@ def gate_trace(
             rows[name].append(value[0])
     labels = list(tokens) if tokens is not None else [str(int(k)) for k in ids]
     if len(labels) != len(ids):
-        raise ValueError(f"got {len(labels)} token labels for {len(ids)} ids")
+        raise ValueError(f"tokens (the labels) must be one per id, got {len(labels)} for {len(ids)}")
     width = cell.hidden_size
     arrays = {
         name: torch.stack(v).numpy() if v else np.zeros((0, width)) for name, v in rows.items()
@@ -338,3 +347,11 @@ def forward_vote(
     _, (h_n, _) = model.lstm(packed)  # h_n[0]: the forward direction
     w = model.head.weight[positive] - model.head.weight[1 - positive]
     return (h_n[0] @ w[: model.lstm.hidden_size]).double().numpy()
+
+
+def _dtype_of(model: nn.Module) -> torch.dtype:
+    """The dtype of ``model``'s first parameter (the default dtype if it has none)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    parameter = next(model.parameters(), None)
+    return parameter.dtype if parameter is not None else torch.get_default_dtype()

@@ -40,6 +40,8 @@ def batchify(stream: Tensor | NDArray, n_streams: int) -> Tensor:
             [3, 4, 5],
             [6, 7, 8]])
     """
+    if isinstance(stream, str | bytes):
+        raise TypeError("stream must be an array or tensor of steps, got a str (encode it first)")
     stream = torch.as_tensor(stream)
     if isinstance(n_streams, bool) or not isinstance(n_streams, int) or n_streams < 1:
         raise ValueError(f"n_streams must be an int >= 1, got {n_streams!r}")
@@ -173,7 +175,23 @@ def fit_tbptt(
     >>> history = fit_tbptt(Tagger(1, 8), (X, y), (X, y), chunk=10, epochs=2)
     >>> len(history.train_loss), len(history.accuracy_by_position)
     (2, 10)
+
+    ``train`` and ``val`` must be finite pairs of the same feature size; ``lr`` above 0,
+    ``clip_grad_norm`` None or above 0 (a negative one would reverse the gradient).
     """
+    validate.real("lr", lr, low=0.0, low_open=True)
+    if clip_grad_norm is not None:
+        validate.real("clip_grad_norm", clip_grad_norm, low=0.0, low_open=True)
+    validate.boolean("stateful", stateful)
+    validate.positive_int("seed", seed, minimum=0)
+    for name, pair in (("train", train), ("val", val)):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise TypeError(f"{name} must be a pair (X, y), got {type(pair).__name__}")
+        validate.tensor(name, pair[0], shape=("batch", "time", "features"))
+    if train[0].shape[-1] != val[0].shape[-1]:
+        raise ValueError(
+            f"val must have {train[0].shape[-1]} features as train has, got {val[0].shape[-1]}"
+        )
     X, y = (torch.as_tensor(a) for a in train)
     X_val, y_val = (torch.as_tensor(a) for a in val)
     if X.dim() != 3 or y.shape != X.shape[:2]:

@@ -227,6 +227,7 @@ def evaluate(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     _callables(loss_fn=loss_fn, metric=metric)
+    loss_fn = _same_shape(loss_fn)
     data = _pair("data", data, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -288,6 +289,7 @@ def fit(
         raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
     _callables(loss_fn=loss_fn, metric=metric)
     boolean("progress", progress)
+    loss_fn = _same_shape(loss_fn)  # an elementwise loss must not broadcast y (n, 1) to (n, n)
     config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -522,6 +524,10 @@ def per_step_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
     >>> per_step_cross_entropy(torch.zeros(1, 3, 2), torch.tensor([[0, 1, IGNORE]])).item()
     0.6931471824645996
     """
+    if not isinstance(logits, Tensor) or not isinstance(y, Tensor):
+        raise TypeError(
+            f"logits and y must be tensors, got {type(logits).__name__}, {type(y).__name__}"
+        )
     if logits.dim() != 3 or logits.shape[:2] != y.shape:
         raise ValueError(
             f"expected logits (batch, time, classes) and y (batch, time), "
@@ -598,3 +604,33 @@ def _callables(loss_fn: object, metric: object) -> None:
         raise TypeError(f"loss_fn must be a function, got {type(loss_fn).__name__}")
     if metric is not None and not callable(metric):
         raise TypeError(f"metric must be a function or None, got {type(metric).__name__}")
+
+
+_ELEMENTWISE = (
+    nn.MSELoss,
+    nn.L1Loss,
+    nn.SmoothL1Loss,
+    nn.HuberLoss,
+    nn.BCELoss,
+    nn.BCEWithLogitsLoss,
+)
+
+
+def _same_shape(loss_fn: Callable[[Tensor, Tensor], Tensor]) -> Callable[[Tensor, Tensor], Tensor]:
+    """``loss_fn`` itself, or for an elementwise loss, the same loss after a shape check.
+
+    ``nn.MSELoss()(out (n,), y (n, 1))`` broadcasts to ``(n, n)`` with only a warning; here the
+    targets must have the output's shape. A shape comparison only: the values are not read.
+    """
+    if not isinstance(loss_fn, _ELEMENTWISE):
+        return loss_fn
+
+    def checked(output: Tensor, target: Tensor) -> Tensor:
+        if output.shape != target.shape:
+            raise ValueError(
+                f"y (the targets in train, val or data) must have the model's output shape "
+                f"{tuple(output.shape)} per batch, got {tuple(target.shape)}: it would broadcast"
+            )
+        return loss_fn(output, target)
+
+    return checked
