@@ -310,7 +310,9 @@ def gate_trace(
             rows[name].append(value[0])
     labels = list(tokens) if tokens is not None else [str(int(k)) for k in ids]
     if len(labels) != len(ids):
-        raise ValueError(f"tokens (the labels) must be one per id, got {len(labels)} for {len(ids)}")
+        raise ValueError(
+            f"tokens (the labels) must be one per id, got {len(labels)} for {len(ids)}"
+        )
     width = cell.hidden_size
     arrays = {
         name: torch.stack(v).numpy() if v else np.zeros((0, width)) for name, v in rows.items()
