@@ -27,6 +27,7 @@ Tokens, vocabulary and batches come from :mod:`lstmbook.text`; training runs thr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -51,7 +52,7 @@ from lstmbook.text import (
     tokenize,
 )
 from lstmbook.train import accuracy, fit
-from lstmbook.validate import boolean, one_of, positive_int, probability, real
+from lstmbook.validate import boolean, one_of, positive_int, probability, real, strings
 
 #: How the classifier reads its LSTM: packed (correct) or the padded last step (the pitfall).
 TextReadout = Literal["packed", "last_padded"]
@@ -100,11 +101,22 @@ class LSTMTextClassifier(nn.Module):
         forget_bias: float | None = None,
     ):
         super().__init__()
+        boolean("bidirectional", bidirectional)
+        positive_int("embedding_dim", embedding_dim)
+        positive_int("hidden_size", hidden_size)
+        probability("dropout", dropout)
+        probability("word_dropout", word_dropout)
+        if forget_bias is not None:
+            real("forget_bias", forget_bias)
+        positive_int("pad_id", pad_id, minimum=0)
+        positive_int("unk_id", unk_id, minimum=0)
         if readout not in ("packed", "last_padded"):
             raise ValueError(f"readout must be 'packed' or 'last_padded', got {readout!r}")
         for name, value in (("vocab_size", vocab_size), ("n_classes", n_classes)):
             if value < 2:
                 raise ValueError(f"{name} must be >= 2, got {value}")
+        if max(pad_id, unk_id) >= vocab_size:
+            raise ValueError(f"pad_id and unk_id must be below vocab_size={vocab_size}")
         self.readout, self.pad_id, self.unk_id = readout, pad_id, unk_id
         self.word_dropout = word_dropout
         self.directions = 2 if bidirectional else 1
@@ -144,6 +156,8 @@ class LSTMTextClassifier(nn.Module):
         return torch.cat(list(h_n), dim=-1)  # in batch order
 
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
+        if not isinstance(tokens, Tensor) or tokens.is_floating_point():
+            raise TypeError(f"tokens must be a tensor of integer ids, got {_kind(tokens)}")
         return self.head(self.dropout(self.final_state(tokens, lengths)))
 
 
@@ -209,6 +223,14 @@ class TextClassifier:
         config: TextConfig,
         history: History | None = None,
     ):
+        if not isinstance(model, nn.Module):
+            raise TypeError(
+                f"model must be an LSTMTextClassifier or BagOfWords, got {type(model).__name__}"
+            )
+        if not isinstance(vocab, Vocabulary):
+            raise TypeError(f"vocab must be a Vocabulary, got {type(vocab).__name__}")
+        if not isinstance(config, TextConfig):
+            raise TypeError(f"config must be a TextConfig, got {type(config).__name__}")
         self.model = model.cpu().eval()
         self.vocab = vocab
         self.classes_ = list(classes)
@@ -232,6 +254,7 @@ class TextClassifier:
     def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> NDArray[np.float64]:
         """Class probabilities, ``(len(texts), len(classes_))``; each row sums to 1."""
         _check_texts(texts)
+        positive_int("batch_size", batch_size)
         self.model.eval()
         rows = []
         for start in range(0, len(texts), batch_size):
@@ -256,6 +279,8 @@ class TextClassifier:
 
         Labels must be ``str``, ``int``, ``float`` or ``bool`` (what a weights-only load reads).
         """
+        if not isinstance(path, str | os.PathLike) and not hasattr(path, "write"):
+            raise TypeError(f"path must be a file name or an open file, got {type(path).__name__}")
         bad = [c for c in self.classes_ if not isinstance(c, SAVABLE_LABELS)]
         if bad:
             raise TypeError(f"only str, int, float or bool labels can be saved, got {bad[0]!r}")
@@ -320,7 +345,18 @@ def fit_text_classifier(
 
     Returns:
         the fitted :class:`TextClassifier`; its ``history_`` is the training history.
+
+    ``train_texts`` and ``val_texts`` must be lists of strings (one bare string is refused, not
+    read as a list of characters).
     """
+    if config is not None and not isinstance(config, TextConfig):
+        raise TypeError(f"config must be a TextConfig or None, got {type(config).__name__}")
+    positive_int("seed", seed, minimum=0)
+    boolean("progress", progress)
+    strings("train_texts", train_texts, allow_empty=True)
+    if val_texts is not None:
+        strings("val_texts", val_texts, allow_empty=True)
+    positive_int("epochs", epochs)
     config = replace(config or TextConfig(), **overrides)
     _check_pair(train_texts, train_labels)
     if len(train_texts) == 0:
@@ -403,7 +439,11 @@ def _build_model(config: TextConfig, vocab_size: int, n_classes: int) -> nn.Modu
 
 
 def load_text_classifier(path: str | Path) -> TextClassifier:
-    """Read a classifier written by :meth:`TextClassifier.save` (a weights-only load)."""
+    """Read a classifier written by :meth:`TextClassifier.save` (a weights-only load).
+
+    ``path`` is a file name (``str`` or ``Path``) or an open binary file."""
+    if not isinstance(path, str | os.PathLike) and not hasattr(path, "read"):
+        raise TypeError(f"path must be a file name or an open file, got {type(path).__name__}")
     saved = torch.load(path, weights_only=True, map_location="cpu")
     if not isinstance(saved, dict) or saved.get("format") != "lstmbook.text/1":
         raise ValueError(f"{path} is not a saved lstmbook text classifier")
@@ -432,6 +472,8 @@ class BagOfWords(nn.Module):
 
     def __init__(self, vocab_size: int, n_classes: int):
         super().__init__()
+        positive_int("vocab_size", vocab_size, minimum=2)
+        positive_int("n_classes", n_classes, minimum=2)
         self.weights = nn.EmbeddingBag(vocab_size, n_classes, mode="sum")
         nn.init.zeros_(self.weights.weight)
         self.bias = nn.Parameter(torch.zeros(n_classes))
@@ -474,3 +516,7 @@ def fit_bag_of_words(
         model="bag_of_words",
         **overrides,
     )
+
+
+def _kind(value: object) -> str:
+    return f"a {value.dtype} tensor" if isinstance(value, Tensor) else type(value).__name__

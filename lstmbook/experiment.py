@@ -36,7 +36,7 @@ from lstmbook.progress import bar as progress_bar
 from lstmbook.stats import fisher_exact, interval_text, wilson_interval
 from lstmbook.tables import Table
 from lstmbook.train import accuracy, evaluate, fit, within
-from lstmbook.validate import positive_int, real
+from lstmbook.validate import ints, positive_int, real, strings
 
 Builder = Callable[[int, int, int], nn.Module]
 Pair = tuple[NDArray, NDArray]
@@ -205,7 +205,15 @@ def batches(data: Pair, batch_size: int, shuffle: bool = False, seed: int = 0) -
     >>> X, y = np.zeros((10, 5, 2), np.float32), np.arange(10)
     >>> [tuple(x.shape) for x, _ in batches((X, y), batch_size=4)]
     [(4, 5, 2), (4, 5, 2), (2, 5, 2)]
+
+    ``data`` must be a pair ``(X, y)`` of one length.
     """
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise TypeError(f"data must be a pair (X, y), got {type(data).__name__}")
+    if len(data[0]) != len(data[1]):
+        raise ValueError(
+            f"data must hold one target per example, got {len(data[0])} and {len(data[1])}"
+        )
     rows = _Rows(*data)
     order = (
         RandomSampler(rows, generator=torch.Generator().manual_seed(seed))
@@ -245,14 +253,25 @@ def run_experiment(
     >>> runs = run_experiment(task, ["GRU", "NFG"], seeds=[0, 1], budget=Budget(epochs=1))
     >>> [(run.model, run.seed, run.params) for run in runs]
     [('GRU', 0, 977), ('GRU', 1, 977), ('NFG', 0, 977), ('NFG', 1, 977)]
+
+    ``models`` must be a list of names (one bare name is refused) or a mapping, ``seeds`` one
+    or more ints >= 0, ``budget`` a :class:`Budget` or None.
     """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    positive_int("workers", workers)
+    if not isinstance(models, Mapping):
+        models = strings("models", models)
+    seeds = ints("seeds", seeds)
+    if budget is not None and not isinstance(budget, Budget):
+        raise TypeError(f"budget must be a Budget or None, got {type(budget).__name__}")
     budget = budget or Budget()
     if isinstance(models, Mapping):
         builders = dict(models)
     else:
         unknown = [name for name in models if name not in MODELS]
         if unknown:
-            raise ValueError(f"unknown model(s) {unknown}; expected names in {list(MODELS)}")
+            raise ValueError(f"models must be names in {list(MODELS)}, got unknown {unknown}")
         builders = {name: MODELS[name] for name in models}
     seeds = list(seeds)
     if not builders or not seeds:
@@ -338,6 +357,8 @@ def summarize(runs: Sequence[Run], learned: Learned) -> list[Summary]:
     >>> s.model, s.learned, s.runs, s.median_metric, s.per_seed
     ('A', 2, 3, 0.7, (0.5, 0.7, 0.9))
     """
+    if not callable(learned):
+        raise TypeError(f"learned must be a function of a Run, got {type(learned).__name__}")
     groups: dict[str, list[Run]] = {}
     for run in runs:
         groups.setdefault(run.model, []).append(run)
@@ -366,6 +387,8 @@ def learned_counts(runs: Sequence[Run], learned: Learned) -> dict[str, tuple[int
     >>> learned_counts(runs, lambda run: run.metric > 0.6)
     {'A': (1, 2)}
     """
+    if not callable(learned):
+        raise TypeError(f"learned must be a function of a Run, got {type(learned).__name__}")
     return {s.model: (s.learned, s.runs) for s in summarize(runs, learned)}
 
 

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lstmbook import validate
 from lstmbook.checking import call_reader, report
 
 GATES = ("i", "f", "g", "o")
@@ -39,10 +40,13 @@ def sigmoid(z: ArrayLike) -> NDArray[np.float64]:
     """The logistic function ``1 / (1 + exp(-z))``, squashing any real number into (0, 1).
 
     Written as ``0.5 * (1 + tanh(z / 2))``, which is the same function and never overflows.
+    ``z`` (a number or an array of numbers, converted to float64) must be finite: NaN or inf
+    raise ``ValueError`` rather than pass through.
 
     >>> sigmoid([0.0, 2.0]).round(4)
     array([0.5   , 0.8808])
     """
+    validate.array("z", z, allow_empty=True)
     z = np.asarray(z, dtype=np.float64)
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -50,9 +54,14 @@ def sigmoid(z: ArrayLike) -> NDArray[np.float64]:
 def gate(weight: float, bias: float, x: ArrayLike) -> NDArray[np.float64]:
     """A one-input gate: ``sigmoid(weight * x + bias)``, how far the gate is open, in (0, 1).
 
+    ``weight`` and ``bias`` must be finite numbers, ``x`` a finite number or array.
+
     >>> float(gate(weight=2.0, bias=-1.0, x=0.5))
     0.5
     """
+    validate.real("weight", weight)
+    validate.real("bias", bias)
+    validate.array("x", x, allow_empty=True)
     return sigmoid(weight * np.asarray(x, dtype=np.float64) + bias)
 
 
@@ -124,6 +133,11 @@ class OneUnitCell:
     w_x: tuple[float, float, float, float] = (2.0, -0.5, 1.0, -1.5)  # input weights W_i*
     w_h: tuple[float, float, float, float] = (0.5, -1.0, 1.0, 1.5)  # recurrent weights W_h*
     b: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 0.0)  # biases; forget bias 1
+
+    def __post_init__(self) -> None:
+        """Each field must be four finite numbers (checked when built, not at the first step)."""
+        for name in ("w_x", "w_h", "b"):
+            validate.array(name, getattr(self, name), shape=(4,))
 
 
 class CellStep(NamedTuple):

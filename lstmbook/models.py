@@ -101,7 +101,7 @@ def chrono_init(lstm: nn.LSTM, T_max: float) -> nn.LSTM:
     (True, True)
     """
     if not isinstance(lstm, nn.LSTM):
-        raise TypeError(f"expected an nn.LSTM, got {type(lstm).__name__}")
+        raise TypeError(f"lstm must be an nn.LSTM, got {type(lstm).__name__}")
     if not T_max > 2:
         raise ValueError(f"T_max must be > 2, got {T_max}")
     H = lstm.hidden_size
@@ -209,6 +209,7 @@ class SequenceModel(nn.Module):
             chrono_init(self.rnn, chrono)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)
+        self.input_size = input_size
 
     def features(self, x: Tensor) -> Tensor:
         """What the head reads: ``(batch, dirs * hidden_size)``, or per step with "every_step"."""
@@ -225,7 +226,12 @@ class SequenceModel(nn.Module):
         return final_state(h_n, self.bidirectional)
 
     def forward(self, x: Tensor) -> Tensor:
-        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
+        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output.
+
+        ``x`` must be a tensor of the model's dtype with ``input_size`` features: a float64
+        input to a float32 model is refused with a message (:func:`lstmbook.train.fit` and
+        :func:`lstmbook.train.predict` convert NumPy data for you)."""
+        self._check_input(x)
         out = self.head(self.dropout(self.features(x)))
         return out.squeeze(-1) if out.shape[-1] == 1 else out
 
@@ -234,12 +240,28 @@ class SequenceModel(nn.Module):
         ``state``: pass the state back in to go on reading the same streams (one direction
         only: a backward direction reads from the end). See :mod:`lstmbook.tbptt`.
         """
+        self._check_input(x)
         if not isinstance(x, Tensor) or x.dim() != 3:
             raise ValueError(f"x must have shape (batch, time, features), got {_shape(x)}")
         if state is not None and self.bidirectional:
             raise ValueError("a bidirectional model cannot carry its state into the next chunk")
         output, state = self.rnn(x, state)
         return self.head(self.dropout(output)), state
+
+    def _check_input(self, x: object) -> None:
+        """Shape and dtype only (no scan of the values: this runs on every batch)."""
+        if not isinstance(x, Tensor) or x.dim() != 3:
+            raise ValueError(f"x must have shape (batch, time, features), got {_shape(x)}")
+        if x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"x must have shape (batch, time, {self.input_size}), got {tuple(x.shape)}"
+            )
+        dtype = self.head.weight.dtype
+        if x.dtype != dtype:
+            raise TypeError(
+                f"x must have the model's dtype {dtype}, got {x.dtype}: convert it with "
+                f"x.to({dtype}) (train.fit and train.predict convert NumPy data for you)"
+            )
 
 
 def _shape(x: object) -> object:
@@ -354,7 +376,7 @@ class LearnedInitialState(nn.Module):
     def __init__(self, lstm: nn.LSTM) -> None:
         super().__init__()
         if not isinstance(lstm, nn.LSTM):
-            raise TypeError(f"expected an nn.LSTM, got {type(lstm).__name__}")
+            raise TypeError(f"lstm must be an nn.LSTM, got {type(lstm).__name__}")
         self.lstm = lstm
         shape = (lstm.num_layers * (2 if lstm.bidirectional else 1), 1, lstm.hidden_size)
         self.h_0 = nn.Parameter(torch.zeros(shape))

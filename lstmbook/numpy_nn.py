@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lstmbook import validate
 from lstmbook.config import History, TrainConfig
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
@@ -64,7 +65,17 @@ class Linear:
 
 def cross_entropy(logits: Array, y: NDArray[np.integer]) -> tuple[float, Array]:
     """Mean softmax cross-entropy of ``logits`` ``(batch, classes)`` against labels ``y``
-    ``(batch,)``, and its gradient with respect to ``logits``."""
+    ``(batch,)``, and its gradient with respect to ``logits``.
+
+    ``logits`` must be finite (NaN or inf are refused, not averaged into a NaN loss); ``y`` must
+    be integers in ``0 .. classes - 1``, one per row (a label of -1 is refused rather than read
+    as the last class, and a shape ``(batch, 1)`` rather than broadcast).
+    """
+    validate.array("logits", logits, shape=("batch", "classes"))
+    validate.array("y", y, shape=(np.shape(logits)[0],))
+    if not np.issubdtype(np.asarray(y).dtype, np.integer):
+        raise TypeError(f"y must hold integer class labels, got dtype {np.asarray(y).dtype}")
+    validate.labels("y", np.asarray(y), np.shape(logits)[1])
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(len(y))
@@ -79,6 +90,8 @@ def clip_grad_norm(grads: Params, max_norm: float) -> float:
 
     Returns the norm before clipping (as ``torch.nn.utils.clip_grad_norm_`` does).
     """
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of arrays, got {type(grads).__name__}")
     max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
     norm = _total_norm(grads)
     if norm > max_norm:
@@ -122,6 +135,8 @@ class Adam:
 
     def step(self, grads: Params) -> None:
         """One update from ``grads`` (same keys and shapes as the parameters)."""
+        if not isinstance(grads, dict) or grads.keys() != self.params.keys():
+            raise ValueError(f"grads must have the parameters' keys {sorted(self.params)}")
         self.t += 1
         beta1, beta2 = self.betas
         for k, p in self.params.items():
@@ -148,6 +163,7 @@ class SequenceClassifier:
         seed: int | None = None,
         dtype: Any = np.float32,
     ) -> None:
+        positive_int("classes", classes, minimum=2)
         rng = np.random.default_rng(seed)
         seeds = rng.integers(2**31, size=2)
         self.lstm = LSTM(input_size, hidden_size, seed=int(seeds[0]), dtype=dtype)

@@ -47,7 +47,13 @@ def outputs_differ_between_calls(module: nn.Module, x: Tensor) -> bool:
     True
     >>> outputs_differ_between_calls(nn.LSTM(2, 3, dropout=0.0), torch.ones(4, 1, 2))
     False
+
+    ``x`` must be finite; a list or NumPy array is converted to a tensor (float data to the
+    default dtype), a tensor is used as it is.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
+    x = validate.tensor("x", x, dtype=x.dtype if isinstance(x, Tensor) else None)
     was_training = module.training
     module.train()
     with torch.no_grad():
@@ -74,7 +80,11 @@ def online_outputs(model: nn.Module, x: Tensor) -> Tensor:
     True
     >>> torch.allclose(online_outputs(bi, x), bi(x), atol=1e-6)
     False
+
+    ``x`` (batch, time, features) may be a NumPy array: float data is converted to the model's
+    dtype; NaN is refused.
     """
+    x = validate.tensor("x", x, shape=("batch", "time", "features"), dtype=_dtype_of(model))
     was_training = model.training
     model.eval()
     out = torch.stack([model(x[:, : t + 1])[:, -1] for t in range(x.shape[1])], dim=1)
@@ -95,7 +105,10 @@ def first_step_gradient(model: nn.Module, x: Tensor) -> float:
     >>> first_step_gradient(SequenceModel(2, 8, 1, forget_bias=3.0), x) > first_step_gradient(
     ...     SequenceModel(2, 8, 1, forget_bias=0.0), x)
     True
+
+    ``x`` may be a NumPy array: float data is converted to the model's dtype; NaN is refused.
     """
+    x = validate.tensor("x", x, shape=("batch", "time", "features"), dtype=_dtype_of(model))
     x = x.detach().clone().requires_grad_(True)
     (gradient,) = torch.autograd.grad(model(x).sum(), x)
     return gradient[:, 0].norm(dim=-1).mean().item()
@@ -106,10 +119,12 @@ def initial_state_influence(rnn: LearnedInitialState, x: Tensor) -> Tensor:
     """Mean ``|h_t(learned h_0, c_0) - h_t(zeros)|`` at each step ``t``: shape ``(time,)``.
 
     How long the learned initial state of ``rnn`` (batch-first) still shows in its outputs
-    over the sequences ``x (batch, time, features)``.
+    over the sequences ``x (batch, time, features)``; float data is converted to the LSTM's
+    dtype, NaN is refused.
     """
     if not isinstance(rnn, LearnedInitialState):
-        raise TypeError(f"expected a LearnedInitialState, got {type(rnn).__name__}")
+        raise TypeError(f"rnn must be a LearnedInitialState, got {type(rnn).__name__}")
+    x = validate.tensor("x", x, shape=("batch", "time", rnn.lstm.input_size), dtype=rnn.h_0.dtype)
     learned, _ = rnn(x)
     zero = torch.zeros_like(rnn.h_0.expand(-1, x.shape[0], -1))
     from_zero, _ = rnn.lstm(x, (zero, zero))
@@ -139,7 +154,14 @@ def step_lengths(
     >>> length, norm = step_lengths(model, (X, y), nn.MSELoss(), sgd, 5, clip_grad_norm=1.0)
     >>> bool(length.max() <= 0.1 * 1.0 + 1e-6), bool(norm.min() > 1.0)
     (True, True)
+
+    ``steps`` and ``batch_size`` must be ints >= 1, ``clip_grad_norm`` None or above 0 (a
+    negative threshold would reverse the gradient).
     """
+    validate.positive_int("steps", steps)
+    validate.positive_int("batch_size", batch_size)
+    if clip_grad_norm is not None:
+        validate.real("clip_grad_norm", clip_grad_norm, low=0.0, low_open=True)
     loader = make_loader(*train, batch_size=batch_size, shuffle=True, seed=seed)
     lengths, norms = [], []
     model.train()
@@ -171,6 +193,8 @@ def random_recurrent_cell(kind: str, hidden_size: int, gain: float, seed: int = 
     >>> random_recurrent_cell("rnn", 8, 2.0).weight_hh.shape
     torch.Size([8, 8])
     """
+    validate.positive_int("hidden_size", hidden_size)
+    validate.real("gain", gain, low=0.0)
     cells = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell}
     if kind not in cells:
         raise ValueError(f"kind must be one of {sorted(cells)}, got {kind!r}")
@@ -196,7 +220,15 @@ def hidden_gradient_norms(cell: nn.Module, x: Tensor) -> NDArray[np.float64]:
     >>> g = hidden_gradient_norms(random_recurrent_cell("rnn", 16, 0.5), x)
     >>> g.shape, bool(g[0] < 1e-3 * g[-1])
     ((30,), True)
+
+    ``x`` must be finite with ``cell.input_size`` features; float data is converted to the
+    cell's dtype.
     """
+    if not isinstance(cell, nn.RNNCellBase):
+        raise TypeError(f"cell must be an nn.RNNCell or nn.LSTMCell, got {type(cell).__name__}")
+    x = validate.tensor(
+        "x", x, shape=("batch", "time", cell.input_size), dtype=cell.weight_ih.dtype
+    )
     batch, H = x.shape[0], cell.hidden_size
     h = torch.zeros(batch, H)
     c = torch.zeros(batch, H)
@@ -224,8 +256,13 @@ def carry_gate(rnn: nn.LSTM | nn.GRU, X: Tensor) -> Tensor:
     >>> carry_gate(nn.GRU(2, 3, batch_first=True), torch.randn(4, 5, 2)).shape
     torch.Size([4, 5, 3])
     """
+    if not isinstance(rnn, nn.LSTM | nn.GRU):
+        raise TypeError(f"rnn must be an nn.LSTM or nn.GRU, got {type(rnn).__name__}")
     if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
-        raise ValueError("carry_gate expects one batch-first layer, one direction")
+        raise ValueError("rnn must be one batch-first layer, one direction")
+    X = validate.tensor(
+        "X", X, shape=("batch", "time", rnn.input_size), dtype=rnn.weight_ih_l0.dtype
+    )
     with torch.no_grad():
         output = rnn(X)[0]  # h_t of every step
         h_prev = torch.cat([torch.zeros_like(output[:, :1]), output[:, :-1]], dim=1)
@@ -278,7 +315,9 @@ def gate_trace(
             rows[name].append(value[0])
     labels = list(tokens) if tokens is not None else [str(int(k)) for k in ids]
     if len(labels) != len(ids):
-        raise ValueError(f"got {len(labels)} token labels for {len(ids)} ids")
+        raise ValueError(
+            f"tokens (the labels) must be one per id, got {len(labels)} for {len(ids)}"
+        )
     width = cell.hidden_size
     arrays = {
         name: torch.stack(v).numpy() if v else np.zeros((0, width)) for name, v in rows.items()
@@ -303,8 +342,11 @@ def forward_vote(
     >>> forward_vote(model.eval(), [[2, 3, 4], [5]]).shape
     (2,)
     """
+    if not hasattr(model, "head") or not hasattr(model, "lstm"):
+        raise TypeError(f"model must be an LSTMTextClassifier, got {type(model).__name__}")
     if model.head.out_features != 2:
-        raise ValueError(f"needs two classes, got {model.head.out_features}")
+        raise ValueError(f"model must have two classes, got {model.head.out_features}")
+    validate.one_of("positive", positive, (0, 1))
     model.eval()
     tokens, lengths = pad_batch(id_lists, model.pad_id)
     x = model.embedding(tokens)  # (batch, time, embedding)
@@ -355,3 +397,11 @@ def per_step_retention(sensitivity: Tensor) -> float:
     if len(s) < 2 or not bool((s > 0).all()):
         raise ValueError("sensitivity must hold at least two positive values")
     return float((s[0] / s[-1]) ** (1.0 / (len(s) - 1)))
+
+
+def _dtype_of(model: nn.Module) -> torch.dtype:
+    """The dtype of ``model``'s first parameter (the default dtype if it has none)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    parameter = next(model.parameters(), None)
+    return parameter.dtype if parameter is not None else torch.get_default_dtype()

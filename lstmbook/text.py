@@ -28,6 +28,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
+from lstmbook import validate
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
 from lstmbook.reviews import load_rotten_tomatoes, normalize_quotes
 
@@ -83,7 +84,13 @@ class Vocabulary:
         """The tokens seen at least ``min_freq`` times, most frequent first (ties: A to Z).
 
         ``max_size``, if given, caps the length including ``<pad>`` and ``<unk>``.
+        ``token_lists`` must be lists of tokens: one string is refused (tokenize it first).
         """
+        if isinstance(token_lists, str):
+            raise TypeError("token_lists must be lists of tokens, got one str (tokenize it first)")
+        validate.positive_int("min_freq", min_freq)
+        if max_size is not None:
+            validate.positive_int("max_size", max_size)
         if min_freq < 1:
             raise ValueError(f"min_freq must be >= 1, got {min_freq}")
         if max_size is not None and max_size < 2:
@@ -107,11 +114,18 @@ class Vocabulary:
         return f"Vocabulary({len(self)} tokens: {self.tokens[2:7]}...)"
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
-        """The id of each token (``<unk>``'s id for tokens not in the vocabulary)."""
+        """The id of each token (``<unk>``'s id for tokens not in the vocabulary).
+
+        ``tokens`` must be a list of tokens: one string is refused, not read as characters."""
+        if isinstance(tokens, str):
+            raise TypeError("tokens must be a list of tokens, got one str (tokenize it first)")
         return [self.index.get(token, self.unk_id) for token in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        """The token of each id."""
+        """The token of each id; an id outside ``0 .. len - 1`` is refused (-1 is not the last)."""
+        ids = [validate.positive_int("ids", int(k), minimum=0) for k in ids]
+        if ids and max(ids) >= len(self.tokens):
+            raise ValueError(f"ids must lie in 0..{len(self.tokens) - 1}, got {max(ids)}")
         return [self.tokens[int(k)] for k in ids]
 
 
@@ -127,7 +141,16 @@ def pad_batch(
     >>> tokens, lengths = pad_batch([[5, 6, 7], [8]])
     >>> tokens.tolist(), lengths.tolist()
     ([[5, 6, 7], [8, 0, 0]], [3, 1])
+
+    ``id_lists`` must be a list of lists of ints (one string is refused, not read as ids).
     """
+    if isinstance(id_lists, str | bytes) or not isinstance(id_lists, Iterable):
+        raise TypeError(f"id_lists must be a list of lists of ids, got {type(id_lists).__name__}")
+    if any(isinstance(ids, str | bytes) for ids in id_lists):
+        raise TypeError("id_lists must be a list of lists of ids, got a str among them")
+    validate.positive_int("pad_id", pad_id, minimum=0)
+    if width is not None:
+        validate.positive_int("width", width)
     if width is not None:
         if width < 1:
             raise ValueError(f"width must be >= 1 or None, got {width}")
@@ -153,8 +176,15 @@ def encode(
     >>> tokens, lengths = encode(["Good film", "awful"], vocab)
     >>> tokens.tolist(), lengths.tolist()
     ([[2, 3], [1, 0]], [2, 1])
+
+    ``max_len`` must be None or an int >= 1 (a negative one would silently drop tokens).
     """
     _check_texts(texts)
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(f"vocab must be a Vocabulary, got {type(vocab).__name__}")
+    if max_len is not None:
+        validate.positive_int("max_len", max_len)
+    validate.boolean("fixed", fixed)
     if fixed and max_len is None:
         raise ValueError("fixed=True needs a max_len")
     ids = [vocab.encode(tokenize(text)[:max_len]) for text in texts]
@@ -179,6 +209,8 @@ class LengthBatches(torch.utils.data.Sampler):
 
     >>> [batch for batch in LengthBatches([3, 1, 2, 5, 4], batch_size=2, shuffle=False)]
     [[1, 2], [0, 4], [3]]
+
+    ``batch_size`` and ``pool`` must be ints >= 1, ``shuffle`` a bool, ``lengths`` integers.
     """
 
     def __init__(
@@ -189,6 +221,10 @@ class LengthBatches(torch.utils.data.Sampler):
         seed: int = 0,
         pool: int = 50,
     ):
+        validate.positive_int("batch_size", batch_size)
+        validate.positive_int("pool", pool)
+        validate.boolean("shuffle", shuffle)
+        validate.tensor("lengths", lengths, shape=(None,), dtype=torch.long, allow_empty=True)
         self.lengths = torch.as_tensor(lengths)
         self.batch_size, self.shuffle, self.pool = batch_size, shuffle, pool
         self.generator = torch.Generator().manual_seed(seed)
@@ -225,7 +261,13 @@ def text_loader(
 
     With ``trim``, each batch's padding is cut to its longest text (the packed LSTM ignores
     padding anyway; this saves the time). Without it every batch keeps the full width.
+    ``tokens`` must be integer ids ``(n, time)``, ``labels`` ``(n,)``, ``batch_size`` >= 1.
     """
+    validate.positive_int("batch_size", batch_size)
+    validate.boolean("shuffle", shuffle)
+    validate.boolean("trim", trim)
+    validate.tensor("tokens", tokens, shape=("n", "time"), dtype=torch.long)
+    validate.same_length(tokens=tokens, labels=labels)
     lengths = (tokens != pad_id).sum(dim=1)
 
     def collate(items: list[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
@@ -261,7 +303,18 @@ def distinctive_words(
 
     >>> distinctive_words([["a", "b"], ["a"], ["c"], ["c", "b"]], ["x", "x", "y", "y"], 1, 1)
     {'x': [('a', 1.0986122886681096)], 'y': [('c', 1.0986122886681096)]}
+
+    ``token_lists`` must be a list of lists of tokens (a string, or a list of strings, is
+    refused: tokenize first), as many as ``labels``.
     """
+    if isinstance(token_lists, str) or not isinstance(token_lists, Sequence):
+        raise TypeError(
+            f"token_lists must be a list of token lists, got {type(token_lists).__name__}"
+        )
+    if any(isinstance(tokens, str) for tokens in token_lists):
+        raise TypeError("token_lists must be a list of token lists, got a str among them")
+    validate.positive_int("top", top)
+    validate.positive_int("min_count", min_count)
     if len(token_lists) != len(labels):
         raise ValueError(f"got {len(token_lists)} token lists and {len(labels)} labels")
     classes = _sorted_classes(labels)
@@ -298,7 +351,14 @@ def confusion_matrix(
     [[1, 1], [0, 1]]
     """
     if len(true) != len(predicted):
-        raise ValueError(f"got {len(true)} true and {len(predicted)} predicted labels")
+        raise ValueError(
+            f"predicted must hold one label per true label, got {len(predicted)} for {len(true)}"
+        )
+    unknown = (set(true) | set(predicted)) - set(classes)
+    if unknown:
+        raise ValueError(
+            f"true and predicted must hold labels in classes, got {sorted(map(repr, unknown))}"
+        )
     index = {c: k for k, c in enumerate(classes)}
     matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
     for a, b in zip(true, predicted, strict=True):
@@ -403,7 +463,17 @@ def last_real_output(outputs: Tensor, lengths: Tensor) -> Tensor:
     >>> outputs = torch.arange(12.0).reshape(2, 3, 2)
     >>> last_real_output(outputs, torch.tensor([3, 1])).tolist()
     [[4.0, 5.0], [6.0, 7.0]]
+
+    A length of 0 or above ``time`` is refused (it would read another step's output).
     """
+    if not isinstance(outputs, Tensor) or outputs.dim() != 3:
+        raise ValueError(f"outputs must be a tensor (batch, time, hidden), got {_shape(outputs)}")
+    checked = validate.tensor("lengths", lengths, shape=(outputs.shape[0],), dtype=torch.long)
+    if int(checked.min()) < 1 or int(checked.max()) > outputs.shape[1]:
+        raise ValueError(
+            f"lengths must lie in 1..{outputs.shape[1]}, got values from "
+            f"{int(checked.min())} to {int(checked.max())}"
+        )
     return outputs[torch.arange(len(lengths)), lengths - 1]
 
 
@@ -463,8 +533,11 @@ def review_tensors(
     test splits, each cut to ``max_len`` tokens, with a vocabulary of the tokens seen at least
     ``min_freq`` times in those ``n_train`` reviews. Labels are 1 for ``fresh`` and 0 for
     ``rotten``. Returns ``(tokens (n, time), labels (n,))`` for train, validation and test,
-    and the vocabulary.
+    and the vocabulary. ``n_train`` and ``max_len`` must be ints >= 1.
     """
+    validate.positive_int("n_train", n_train)
+    validate.positive_int("max_len", max_len)
+    validate.positive_int("min_freq", min_freq)
     splits = load_rotten_tomatoes(seed=seed)
     texts, labels = splits.train_texts[:n_train], splits.train_labels[:n_train]
     vocab = Vocabulary.build((tokenize(text)[:max_len] for text in texts), min_freq=min_freq)
@@ -490,3 +563,7 @@ def _sorted_classes(labels: Sequence[Hashable]) -> list:
         return sorted(found)
     except TypeError:  # mixed types: group by type name, then by value
         return sorted(found, key=lambda c: (type(c).__name__, repr(c)))
+
+
+def _shape(value: object) -> str:
+    return str(tuple(value.shape)) if isinstance(value, Tensor) else type(value).__name__

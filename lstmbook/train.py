@@ -31,7 +31,7 @@ from lstmbook.config import History, TrainConfig
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
-from lstmbook.validate import positive_int, real, tensor
+from lstmbook.validate import boolean, ints, labels, positive_int, real, tensor
 
 Data = DataLoader | tuple[np.ndarray | Tensor, np.ndarray | Tensor]
 Metric = Callable[[Tensor, Tensor], float]
@@ -54,7 +54,16 @@ def make_loader(
     >>> loader = make_loader(np.zeros((10, 5, 2), np.float32), np.arange(10), batch_size=4)
     >>> [tuple(x.shape) for x, _ in loader]
     [(4, 5, 2), (4, 5, 2), (2, 5, 2)]
+
+    ``X`` and ``y`` are used as they come (no dtype conversion; :func:`fit` converts first), but
+    NaN or inf in them are refused, as are a non-int ``batch_size`` or ``seed`` and a non-bool
+    ``shuffle``.
     """
+    positive_int("batch_size", batch_size)
+    boolean("shuffle", shuffle)
+    positive_int("seed", seed, minimum=0)
+    for name, value in (("X", X), ("y", y)):
+        tensor(name, value, dtype=torch.float64)  # a check only: X and y are not converted
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     if len(X) != len(y):
         raise ValueError(f"X and y must have one length, got {len(X)} and {len(y)}")
@@ -111,6 +120,8 @@ def accuracy(logits: Tensor, y: Tensor) -> float:
         )
     if tuple(y.shape) != tuple(logits.shape[:-1]):
         raise ValueError(f"y must have shape {tuple(logits.shape[:-1])}, got {tuple(y.shape)}")
+    if y.numel():
+        labels("y", y, logits.shape[-1])  # a label of -1 would never match: refused
     return (logits.argmax(dim=-1) == y).double().mean().item()
 
 
@@ -134,7 +145,12 @@ def within(tol: float) -> Metric:
 
 @torch.no_grad()
 def predict(model: nn.Module, X: np.ndarray | Tensor, batch_size: int = 512, device=None) -> Tensor:
-    """The model's outputs for every sequence of ``X`` (in eval mode), on the CPU."""
+    """The model's outputs for every sequence of ``X`` (in eval mode), on the CPU.
+
+    ``X`` is converted as :func:`fit` converts it (float data to the model's dtype; NaN refused).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     batch_size = positive_int("batch_size", batch_size)
     X = _as_tensor("X", X, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -158,7 +174,14 @@ def evaluate(
     """Mean loss and metric of ``model`` over ``data`` (in eval mode); the metric is NaN if None.
 
     The loss is averaged over sequences; the metric is computed once on all outputs.
+    ``data`` is checked as :func:`fit` checks it: a pair ``(X, y)`` must be finite and of one
+    length, float data is converted to the model's dtype, integer labels to ``torch.long``.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    _callables(loss_fn=loss_fn, metric=metric)
+    loss_fn = _same_shape(loss_fn)
+    data = _pair("data", data, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -215,6 +238,11 @@ def fit(
     >>> history.epochs, history.val_loss[-1] < 1e-3 < history.val_loss[0]
     (30, True)
     """
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+    _callables(loss_fn=loss_fn, metric=metric)
+    boolean("progress", progress)
+    loss_fn = _same_shape(loss_fn)  # an elementwise loss must not broadcast y (n, 1) to (n, n)
     config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -292,6 +320,8 @@ def describe(config: TrainConfig | None = None) -> Table:
     >>> table.cells[0][2]
     'passes over the training data (fewer if early stopping triggers)'
     """
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
     config = config or TrainConfig()
     source = inspect.getsource(TrainConfig)
     meaning = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.*)$", source, re.M))
@@ -321,7 +351,10 @@ def fit_seeds(
     >>> models, histories = fit_seeds(build, [0, 1], (X, y), (X, y), nn.MSELoss(), epochs=2)
     >>> len(models), histories[1].epochs
     (2, 2)
+
+    ``seeds`` must be one or more ints >= 0 (an empty list is refused: no result to report).
     """
+    seeds = ints("seeds", seeds)
     models, histories = [], []
     for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
@@ -395,6 +428,7 @@ def fit_seeds_test(
     >>> len(runs[0].test_loss), runs[0].final_test_loss == runs[0].history.val_loss[-1]
     (3, True)
     """
+    seeds = ints("seeds", seeds)
     runs = []
     for seed in bar(list(seeds), show=progress, desc="seeds"):
         torch.manual_seed(seed)
@@ -413,9 +447,11 @@ def spread(values: Sequence[float], fmt: str = ".3f") -> str:
     >>> spread([2e-4, 1e-4], fmt=".1e")
     '1.5e-04 (1.0e-04 to 2.0e-04)'
     """
-    values = [float(v) for v in values]
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise TypeError(f"values must be a list of numbers, got {type(values).__name__}")
+    values = [real("values", float(v)) for v in values]  # NaN or inf: refused
     if not values:
-        raise ValueError("spread needs at least one value, got none")
+        raise ValueError("values must hold at least one value, got none")
     mean = sum(values) / len(values)
     return f"{mean:{fmt}} ({min(values):{fmt}} to {max(values):{fmt}})"
 
@@ -426,6 +462,9 @@ def first_epoch_below(values: Sequence[float], threshold: float) -> int | None:
     >>> first_epoch_below([0.04, 0.03, 0.008, 0.002], 0.01), first_epoch_below([0.04], 0.01)
     (3, None)
     """
+    real("threshold", threshold)
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise TypeError(f"values must be a list of numbers, got {type(values).__name__}")
     for epoch, value in enumerate(values, start=1):
         if value < threshold:
             return epoch
@@ -439,6 +478,10 @@ def per_step_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
     >>> per_step_cross_entropy(torch.zeros(1, 3, 2), torch.tensor([[0, 1, IGNORE]])).item()
     0.6931471824645996
     """
+    if not isinstance(logits, Tensor) or not isinstance(y, Tensor):
+        raise TypeError(
+            f"logits and y must be tensors, got {type(logits).__name__}, {type(y).__name__}"
+        )
     if logits.dim() != 3 or logits.shape[:2] != y.shape:
         raise ValueError(
             f"expected logits (batch, time, classes) and y (batch, time), "
@@ -454,6 +497,8 @@ def per_step_accuracy(logits: Tensor, y: Tensor) -> float:
     ...                   torch.tensor([[0, 0, IGNORE]]))
     0.5
     """
+    tensor("logits", logits, shape=("batch", "time", "classes"), finite=False)
+    tensor("y", y, shape=tuple(logits.shape[:2]), dtype=torch.long)
     labelled = y != IGNORE
     return (logits.argmax(dim=-1) == y)[labelled].double().mean().item()
 
@@ -505,3 +550,41 @@ def check_clip_grad_norm(fn: Callable[[list[Tensor], float], object]) -> bool:
                 what = "scaled" if expected > max_norm else "left unchanged"
                 return report(False, "", f"{case}, the gradients should be {what} in place.")
     return report(True, "above max_norm, every gradient is scaled by max_norm / total norm.", "")
+
+
+def _callables(loss_fn: object, metric: object) -> None:
+    """``loss_fn`` must be callable, ``metric`` callable or None."""
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function, got {type(loss_fn).__name__}")
+    if metric is not None and not callable(metric):
+        raise TypeError(f"metric must be a function or None, got {type(metric).__name__}")
+
+
+_ELEMENTWISE = (
+    nn.MSELoss,
+    nn.L1Loss,
+    nn.SmoothL1Loss,
+    nn.HuberLoss,
+    nn.BCELoss,
+    nn.BCEWithLogitsLoss,
+)
+
+
+def _same_shape(loss_fn: Callable[[Tensor, Tensor], Tensor]) -> Callable[[Tensor, Tensor], Tensor]:
+    """``loss_fn`` itself, or for an elementwise loss, the same loss after a shape check.
+
+    ``nn.MSELoss()(out (n,), y (n, 1))`` broadcasts to ``(n, n)`` with only a warning; here the
+    targets must have the output's shape. A shape comparison only: the values are not read.
+    """
+    if not isinstance(loss_fn, _ELEMENTWISE):
+        return loss_fn
+
+    def checked(output: Tensor, target: Tensor) -> Tensor:
+        if output.shape != target.shape:
+            raise ValueError(
+                f"y (the targets in train, val or data) must have the model's output shape "
+                f"{tuple(output.shape)} per batch, got {tuple(target.shape)}: it would broadcast"
+            )
+        return loss_fn(output, target)
+
+    return checked

@@ -258,3 +258,21 @@ def labels(name: str, value: Any, num_classes: int) -> Any:
             f"{name} must be class indices in 0..{num_classes - 1}, got values from {low} to {high}"
         )
     return value
+
+
+def ints(name: str, value: object, minimum: int = 0) -> list[int]:
+    """``value`` as a non-empty list of ints >= ``minimum`` (seeds, lengths); one int is refused.
+
+    >>> ints("seeds", range(3))
+    [0, 1, 2]
+    >>> ints("seeds", [])
+    Traceback (most recent call last):
+    ...
+    ValueError: seeds must hold at least one int, got none
+    """
+    if isinstance(value, (numbers.Number, str)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of ints >= {minimum}, got {_got(value)}")
+    result = [positive_int(name, item, minimum=minimum) for item in value]
+    if not result:
+        raise ValueError(f"{name} must hold at least one int, got none")
+    return result

@@ -58,7 +58,7 @@ def build_cases() -> dict[str, dict[str, list]]:
 
     seq = lambda out=1: models.SequenceModel(1, 4, out)  # noqa: E731
     X1, y1 = np.zeros((8, 5, 1), np.float32), np.zeros(8, np.float32)
-    return {
+    cases = {
         "gates": {
             "sigmoid": [("z", "NaN", lambda: gates.sigmoid(NAN))],
             "gate": [("weight", "NaN", lambda: gates.gate(NAN, 0.0, 1.0))],
@@ -100,7 +100,7 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("lr", "negative", lambda: numpy_nn.Adam({"w": np.ones(2)}, lr=-1.0)),
             ],
             "SequenceClassifier": [
-                ("n_classes", "one class", lambda: numpy_nn.SequenceClassifier(2, 4, 1)),
+                ("classes", "one class", lambda: numpy_nn.SequenceClassifier(2, 4, 1)),
             ],
             "train_classifier": [
                 ("y", "one label too few", lambda: numpy_nn.train_classifier(X1, y1[:-1])),
@@ -295,9 +295,10 @@ def build_cases() -> dict[str, dict[str, list]]:
                     "chunk",
                     "zero",
                     lambda: tbptt.tbptt_epoch(
-                        models.Tagger(1, 2),
-                        (_x(2, 6, 1), torch.zeros(2, 6, dtype=torch.long)),
-                        None,
+                        (tagger := models.Tagger(1, 2)),
+                        torch.optim.SGD(tagger.parameters(), lr=0.1),
+                        _x(2, 6, 1),
+                        torch.zeros(2, 6, dtype=torch.long),
                         0,
                         True,
                     ),
@@ -376,7 +377,18 @@ def build_cases() -> dict[str, dict[str, list]]:
         },
         "probes": {
             "outputs_differ_between_calls": [
-                ("x", "a list", lambda: probes.outputs_differ_between_calls(nn.Dropout(0.5), [1.0]))
+                (
+                    "x",
+                    "NaN",
+                    lambda: probes.outputs_differ_between_calls(
+                        nn.Dropout(0.5), torch.full((3,), NAN)
+                    ),
+                ),
+                (
+                    "module",
+                    "a function",
+                    lambda: probes.outputs_differ_between_calls(torch.relu, torch.ones(3)),
+                ),
             ],
             "online_outputs": [
                 ("x", "rank 2", lambda: probes.online_outputs(models.Tagger(1, 2), _x(2, 3)))
@@ -495,11 +507,11 @@ def build_cases() -> dict[str, dict[str, list]]:
                 )
             ],
             "distinctive_words": [
-                ("texts", "one string", lambda: text.distinctive_words("a b", ["x"]))
+                ("token_lists", "one string", lambda: text.distinctive_words("a b", ["x"]))
             ],
             "confusion_matrix": [
                 (
-                    "y_pred",
+                    "predicted",
                     "mismatched length",
                     lambda: text.confusion_matrix(["a", "b"], ["a"], ["a", "b"]),
                 )
@@ -565,6 +577,7 @@ def build_cases() -> dict[str, dict[str, list]]:
         },
         **build_new_cases(),
     }
+    return _merge(cases, _more_cases())
 
 
 def _params(input_size=1, hidden_size=2):
@@ -1053,3 +1066,216 @@ EXEMPT: dict[str, str | dict[str, str]] = {
     },
 }
 EXEMPT_PREFIXES = {"check_": "exercise checkers: their own contract (tests/test_checkers.py)"}
+
+
+def _merge(cases: dict, more: dict) -> dict:
+    """``cases`` with the lists of ``more`` appended, name by name."""
+    for module, names in more.items():
+        for name, rows in names.items():
+            cases.setdefault(module, {}).setdefault(name, []).extend(rows)
+    return cases
+
+
+def _more_cases() -> dict[str, dict[str, list]]:
+    """Bad inputs found after the first table (issue 17's examples, methods included)."""
+    from lstmbook import classify, experiment, models, numpy_nn, probes, tbptt, text, train
+
+    X1, y1 = np.zeros((8, 5, 1), np.float32), np.zeros(8, np.float32)
+    seq = lambda out=1: models.SequenceModel(1, 4, out)  # noqa: E731
+    vocab = text.Vocabulary.build([["a"]], min_freq=1)
+    bow = lambda: classify.TextClassifier(  # noqa: E731
+        classify.BagOfWords(3, 2), vocab, ["x", "y"], classify.TextConfig(model="bag_of_words")
+    )
+    mse = nn.MSELoss()
+    streams = lambda features=1: (  # noqa: E731
+        torch.zeros(2, 6, features),
+        torch.zeros(2, 6, dtype=torch.long),
+    )
+    tiny = experiment.adding_task(T=6, n_train=8, n_val=4, n_test=4)
+    return {
+        "train": {
+            "fit": [
+                (
+                    "y",
+                    "shape (n, 1) with MSELoss (would broadcast to (n, n))",
+                    lambda: train.fit(seq(), (X1, y1[:, None]), (X1, y1[:, None]), mse, epochs=1),
+                ),
+                ("loss_fn", "a string", lambda: train.fit(seq(), (X1, y1), (X1, y1), "mse")),
+                ("metric", "a string", lambda: train.fit(seq(), (X1, y1), (X1, y1), mse, "acc")),
+                (
+                    "config",
+                    "a dict",
+                    lambda: train.fit(seq(), (X1, y1), (X1, y1), mse, config={"epochs": 1}),
+                ),
+                (
+                    "progress",
+                    "the string 'no'",
+                    lambda: train.fit(seq(), (X1, y1), (X1, y1), mse, epochs=1, progress="no"),
+                ),
+            ],
+            "accuracy": [
+                (
+                    "y",
+                    "label -1",
+                    lambda: train.accuracy(torch.zeros(4, 2), torch.full((4,), -1)),
+                )
+            ],
+            "predict": [("model", "a string", lambda: train.predict("model", X1))],
+            "make_loader": [
+                ("X", "NaN", lambda: train.make_loader(np.full((8, 5, 1), NAN), y1)),
+                ("shuffle", "the string 'no'", lambda: train.make_loader(X1, y1, shuffle="no")),
+            ],
+            "evaluate": [("loss_fn", "a string", lambda: train.evaluate(seq(), (X1, y1), "mse"))],
+            "per_step_cross_entropy": [
+                ("logits", "a list", lambda: train.per_step_cross_entropy([1.0], torch.zeros(1)))
+            ],
+            "spread": [
+                ("values", "NaN", lambda: train.spread([NAN, 1.0])),
+                ("values", "a string", lambda: train.spread("12")),
+            ],
+            "first_epoch_below": [
+                ("values", "a string", lambda: train.first_epoch_below("abc", 0.1))
+            ],
+        },
+        "models": {
+            "SequenceModel": [
+                ("x", "float64 into a float32 model", lambda: seq()(_x(2, 3, 1).double())),
+                ("x", "the wrong feature size", lambda: seq()(_x(2, 3, 4))),
+                (
+                    "x",
+                    "the wrong feature size (forward_state)",
+                    lambda: models.Tagger(1, 2).forward_state(_x(2, 3, 4)),
+                ),
+            ],
+        },
+        "classify": {
+            "TextClassifier": [
+                ("batch_size", "-1", lambda: bow().predict_proba(["a"], batch_size=-1)),
+                ("batch_size", "zero", lambda: bow().predict_proba(["a"], batch_size=0)),
+                ("path", "a number", lambda: bow().save(3)),
+            ],
+            "fit_text_classifier": [
+                (
+                    "seed",
+                    "a string",
+                    lambda: classify.fit_text_classifier(["a", "b"], ["x", "y"], seed="0"),
+                ),
+                (
+                    "config",
+                    "a dict",
+                    lambda: classify.fit_text_classifier(["a", "b"], ["x", "y"], config={}),
+                ),
+            ],
+            "LSTMTextClassifier": [
+                (
+                    "forget_bias",
+                    "NaN",
+                    lambda: classify.LSTMTextClassifier(10, 2, forget_bias=NAN),
+                ),
+                (
+                    "pad_id",
+                    "above vocab_size",
+                    lambda: classify.LSTMTextClassifier(10, 2, pad_id=20),
+                ),
+                (
+                    "tokens",
+                    "float",
+                    lambda: classify.LSTMTextClassifier(10, 2)(torch.zeros(2, 3)),
+                ),
+            ],
+        },
+        "text": {
+            "Vocabulary": [
+                ("token_lists", "one string", lambda: text.Vocabulary.build("abc")),
+                ("min_freq", "a float", lambda: text.Vocabulary.build([["a"]], min_freq=0.5)),
+                ("tokens", "one string (encode)", lambda: vocab.encode("abc")),
+                ("ids", "-1 (decode)", lambda: vocab.decode([-1])),
+                ("ids", "out of range (decode)", lambda: vocab.decode([99])),
+            ],
+            "pad_batch": [("width", "a float", lambda: text.pad_batch([[1]], width=1.5))],
+            "confusion_matrix": [
+                (
+                    "true",
+                    "a label not in classes",
+                    lambda: text.confusion_matrix(["z"], ["a"], ["a", "b"]),
+                )
+            ],
+            "encode": [("vocab", "a list", lambda: text.encode(["a"], ["a"]))],
+        },
+        "experiment": {
+            "run_experiment": [
+                ("task", "a string", lambda: experiment.run_experiment("task", ["LSTM"], [0])),
+                (
+                    "workers",
+                    "zero",
+                    lambda: experiment.run_experiment(tiny, ["LSTM"], [0], workers=0),
+                ),
+                ("seeds", "one int", lambda: experiment.run_experiment(tiny, ["LSTM"], 3)),
+            ],
+            "batches": [
+                ("data", "mismatched lengths", lambda: experiment.batches((X1, y1[:3]), 2))
+            ],
+        },
+        "numpy_nn": {
+            "clip_grad_norm": [
+                ("grads", "a list", lambda: numpy_nn.clip_grad_norm([np.ones(2)], 1.0))
+            ],
+            "Adam": [
+                (
+                    "grads",
+                    "a missing key (step)",
+                    lambda: numpy_nn.Adam({"w": np.ones(2)}).step({}),
+                )
+            ],
+        },
+        "probes": {
+            "random_recurrent_cell": [
+                ("hidden_size", "zero", lambda: probes.random_recurrent_cell("lstm", 0, 1.0)),
+                ("gain", "NaN", lambda: probes.random_recurrent_cell("lstm", 4, NAN)),
+            ],
+            "gate_trace": [
+                (
+                    "tokens",
+                    "fewer than the ids",
+                    lambda: probes.gate_trace(
+                        classify.LSTMTextClassifier(10, 2, 4, 3), torch.tensor([2, 3]), ["a"]
+                    ),
+                )
+            ],
+            "first_step_gradient": [
+                ("x", "NaN", lambda: probes.first_step_gradient(seq(), np.full((2, 3, 1), NAN)))
+            ],
+        },
+        "tbptt": {
+            "fit_tbptt": [
+                (
+                    "train",
+                    "NaN",
+                    lambda: tbptt.fit_tbptt(
+                        models.Tagger(1, 2),
+                        (torch.full((2, 6, 1), NAN), streams()[1]),
+                        streams(),
+                        chunk=3,
+                    ),
+                ),
+                (
+                    "lr",
+                    "negative",
+                    lambda: tbptt.fit_tbptt(models.Tagger(1, 2), streams(), streams(), 3, lr=-1.0),
+                ),
+                (
+                    "clip_grad_norm",
+                    "negative",
+                    lambda: tbptt.fit_tbptt(
+                        models.Tagger(1, 2), streams(), streams(), 3, clip_grad_norm=-1.0
+                    ),
+                ),
+                (
+                    "val",
+                    "the wrong feature size",
+                    lambda: tbptt.fit_tbptt(models.Tagger(1, 2), streams(), streams(3), 3),
+                ),
+            ],
+            "batchify": [("stream", "a string", lambda: tbptt.batchify("abc", 1))],
+        },
+    }

@@ -162,9 +162,9 @@ def test_run_experiment_applies_the_budgets_forget_bias_or_keeps_pytorchs():
 
 def test_run_experiment_rejects_unknown_models_and_empty_seeds():
     task = adding_task(T=6, **TINY)
-    with pytest.raises(ValueError, match=r"unknown model\(s\) \['LSTN'\]"):
+    with pytest.raises(ValueError, match=r"models must be names in .*, got unknown \['LSTN'\]"):
         run_experiment(task, ["LSTN"], seeds=[0], budget=QUICK)
-    with pytest.raises(ValueError, match="at least one model and one seed"):
+    with pytest.raises(ValueError, match="seeds must hold at least one int"):
         run_experiment(task, ["LSTM"], seeds=[], budget=QUICK)
 
 

@@ -33,6 +33,9 @@ from lstmbook import validate as v
         (lambda: v.tensor("x", [float("nan")]), ValueError, "finite"),
         (lambda: v.tensor("y", [0.5], dtype=torch.long), TypeError, "integers"),
         (lambda: v.labels("y", torch.tensor([-1, 1]), 2), ValueError, "0..1"),
+        (lambda: v.ints("seeds", 3), TypeError, "got 3"),
+        (lambda: v.ints("seeds", [0, -1]), ValueError, "got -1"),
+        (lambda: v.ints("seeds", []), ValueError, "at least one"),
     ],
 )
 def test_bad_values_are_named(check, error, words):
@@ -45,6 +48,9 @@ def test_accepted_values_are_returned_converted():
     assert v.positive_int("n", np.int64(3)) == 3 and type(v.positive_int("n", np.int64(3))) is int
     assert v.real("lr", 1) == 1.0
     assert v.strings("texts", ("a", "b")) == ["a", "b"]
+    assert (
+        v.ints("seeds", np.arange(2)) == [0, 1] and type(v.ints("seeds", [np.int64(1)])[0]) is int
+    )
     x = v.tensor("x", np.zeros((2, 3)), shape=("batch", 3))
     assert x.dtype == torch.get_default_dtype() and x.shape == (2, 3)
     y = v.tensor("y", np.array([0.0, 2.0]), dtype=torch.long)
