@@ -53,6 +53,8 @@ IMPLEMENTATIONS = (
     "torch.nn.LSTM",
 )
 MODES = ("forward", "forward+backward")
+#: The speed goal of issue 16: the fast layer's time over torch's, at most, per mode.
+GOAL = {"forward": 1.2, "forward+backward": 1.0}
 
 
 @dataclass
@@ -288,6 +290,24 @@ def format_table(timings: Sequence[Timing]) -> str:
     return repr(Table(HEADERS, table_rows(timings), digits=2))
 
 
+def goal_lines(timings: Sequence[Timing]) -> list[str]:
+    """One line per size, thread count and mode: the fast layer's ratio to torch against
+    :data:`GOAL`, and its distance to the floor (its time over the products-only time)."""
+    by_key = {(t.size, t.threads, t.implementation, t.mode): t for t in timings}
+    lines = []
+    for (size, n, implementation, mode), t in by_key.items():
+        floor = by_key.get((size, n, "products only", mode))
+        if implementation != "fast NumPy":
+            continue
+        verdict = "meets" if t.ratio <= GOAL[mode] else "misses"
+        line = f"{', '.join(map(str, size))}, {n} thr., {mode}: fast {t.ratio:.2f}x torch"
+        line += f" ({verdict} {GOAL[mode]}x)"
+        if floor is not None:
+            line += f", floor {floor.ratio:.2f}x, fast/floor {t.median_s / floor.median_s:.2f}"
+        lines.append(line)
+    return lines
+
+
 def _parse_size(text: str) -> tuple[int, int, int, int]:
     parts = text.split(",")
     if len(parts) != 4:
@@ -327,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "warm-up calls; ratios to torch within each round"
     )
     print(format_table(timings))
+    print(*goal_lines(timings), sep="\n")
 
 
 if __name__ == "__main__":
