@@ -45,7 +45,13 @@ class _FastCache:
 
 
 def _forward_rows(
-    gates: Array, W_hh_T: Array, scale: Array, shift: Array, h: Array, c: Array, tanh_c: Array
+    gates: Array,
+    W_hh_T: Array,
+    scale: Array,
+    shift: Array,
+    h: Array,
+    c: Array,
+    tanh_c: Array,
 ) -> None:
     """The recurrence for one slice of the batch, in place.
 
@@ -61,11 +67,12 @@ def _forward_rows(
     for t in range(T):
         z = gates[t]
         np.matmul(h[t], W_hh_T, out=hW)
-        z += hW  # (z_i / 2, z_f / 2, z_g, z_o / 2)
+        z += hW  # z_i / 2, z_f / 2, z_g, z_o / 2
         np.tanh(z, out=z)
-        z *= scale  # sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f, o; g stays tanh(z_g)
+        # sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f, o; g is tanh(z_g)
+        z *= scale
         z += shift
-        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
+        i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
         np.multiply(f, c[t], out=c[t + 1])
         np.multiply(i, g, out=ig)
         c[t + 1] += ig
