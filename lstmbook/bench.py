@@ -292,7 +292,8 @@ def format_table(timings: Sequence[Timing]) -> str:
 
 def goal_lines(timings: Sequence[Timing]) -> list[str]:
     """One line per size, thread count and mode: the fast layer's ratio to torch against
-    :data:`GOAL`, and its distance to the floor (its time over the products-only time)."""
+    :data:`GOAL`, and its distance to the floor (its time over the products-only time); then a
+    warning wherever torch got slower with more threads, the sign of a busy machine."""
     by_key = {(t.size, t.threads, t.implementation, t.mode): t for t in timings}
     lines = []
     for (size, n, implementation, mode), t in by_key.items():
@@ -305,6 +306,18 @@ def goal_lines(timings: Sequence[Timing]) -> list[str]:
         if floor is not None:
             line += f", floor {floor.ratio:.2f}x, fast/floor {t.median_s / floor.median_s:.2f}"
         lines.append(line)
+    torch_s = {
+        (t.size, t.threads, t.mode): t.median_s
+        for t in timings
+        if t.implementation == IMPLEMENTATIONS[-1]
+    }
+    for (size, n, mode), seconds in torch_s.items():
+        one = torch_s.get((size, 1, mode))
+        if n > 1 and one is not None and seconds > one:
+            lines.append(
+                f"{', '.join(map(str, size))}, {mode}: torch was slower with {n} threads than"
+                f" with 1; the machine is busy, and the ratios at {n} threads mean little"
+            )
     return lines
 
 

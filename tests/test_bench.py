@@ -104,3 +104,21 @@ def test_a_choice_of_implementations_keeps_torch_as_the_reference():
     torch_median = {t.mode: t.median_s for t in timings if t.implementation == "torch.nn.LSTM"}
     for t in timings:  # one round: the ratio is that of the two blocks' medians
         assert t.ratio == pytest.approx(t.median_s / torch_median[t.mode], rel=1e-12)
+
+
+def test_goal_lines_judge_the_fast_layer_and_warn_of_a_busy_machine():
+    size = (1, 2, 3, 4)
+    timings = [
+        bench.Timing(size, 1, "torch.nn.LSTM", "forward", 1.0, 1.0),
+        bench.Timing(size, 1, "fast NumPy", "forward", 1.5, 1.5),
+        bench.Timing(size, 1, "products only", "forward", 0.5, 0.5),
+        bench.Timing(size, 2, "torch.nn.LSTM", "forward", 2.0, 1.0),
+        bench.Timing(size, 2, "fast NumPy", "forward", 1.0, 0.5),
+    ]
+    lines = bench.goal_lines(timings)
+    assert lines[0] == (
+        "1, 2, 3, 4, 1 thr., forward: fast 1.50x torch (misses 1.2x), floor 0.50x, fast/floor 3.00"
+    )
+    assert lines[1] == "1, 2, 3, 4, 2 thr., forward: fast 0.50x torch (meets 1.2x)"
+    assert "torch was slower with 2 threads than with 1" in lines[2]
+    assert len(lines) == 3
