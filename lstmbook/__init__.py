@@ -3,6 +3,8 @@
 - ``gates``: a gate, memory decay and the one-unit LSTM cell step, in scalars (ch. 1)
 - ``numpy_lstm``: the source's four-matrix cell and the fused NumPy LSTM, forward and backward (ch.
   2)
+- ``numpy_fast``: FastLSTM, the same layer computed faster (rows, one tanh, threads over the
+  batch) (ch. 2)
 - ``numpy_nn``: just enough NumPy to train it: Linear, cross_entropy, clip_grad_norm, Adam,
   train_classifier
 - ``gradcheck``: finite-difference gradient checks and the comparison with torch.nn.LSTM

@@ -1,4 +1,4 @@
-"""Time the source's four-matrix cell, the fused NumPy LSTM and ``torch.nn.LSTM`` on the CPU.
+"""Time the source's four-matrix cell, the NumPy LSTMs and ``torch.nn.LSTM`` on the CPU.
 
 Run ``python -m lstmbook.bench`` (``--help`` for the options). The method, which
 :func:`run` implements and the chapter uses:
@@ -11,6 +11,14 @@ Run ``python -m lstmbook.bench`` (``--help`` for the options). The method, which
   in a row, and the block gives the median. Alternating single calls of NumPy and torch is
   unfair on few cores: OpenBLAS's worker threads keep spinning for a while after a NumPy call
   and take the cores from torch's threads, which then look two to three times slower.
+- **Rounds of blocks, ratios within a round.** The blocks of all implementations run one after
+  the other, ``rounds`` times over. Each round gives every implementation's ratio to torch's
+  block of the same round, so that a slow moment of a busy machine hits both; the result holds
+  the median over the rounds of the times and of the ratios.
+- **Five implementations**: the source's cell (forward only), the plain fused layer
+  (:class:`~lstmbook.numpy_lstm.LSTM`), the fast one (:class:`~lstmbook.numpy_fast.FastLSTM`,
+  with as many Python threads as the setting has), ``nn.LSTM``, and the *floor*: the fast
+  layer's matrix products alone, on the same threads, with no elementwise work at all.
 - **The same float32 data and parameters** for every implementation at a size
   ``(batch, time, input, hidden)``. *Forward* compares NumPy's forward pass (which also keeps
   what backward needs) with torch under ``torch.no_grad()``; *forward+backward* compares NumPy's
@@ -32,13 +40,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmbook.numpy_fast import FastLSTM
 from lstmbook.numpy_lstm import LSTM, FourMatrixCell
 
-#: (batch, time, input, hidden): a small problem, where fixed costs per call weigh most, and
-#: a larger one, where the arithmetic does.
-DEFAULT_SIZES = ((32, 20, 10, 50), (64, 100, 64, 128))
-IMPLEMENTATIONS = ("source's cell", "fused NumPy", "torch.nn.LSTM")
+#: (batch, time, input, hidden): the two sizes of the speed goal (issue 16).
+DEFAULT_SIZES = ((64, 100, 64, 128), (128, 200, 128, 256))
+IMPLEMENTATIONS = (
+    "source's cell",
+    "fused NumPy",
+    "fast NumPy",
+    "products only",
+    "torch.nn.LSTM",
+)
 MODES = ("forward", "forward+backward")
+#: The speed goal of issue 16: the fast layer's time over torch's, at most, per mode.
+GOAL = {"forward": 1.2, "forward+backward": 1.0}
 
 
 @dataclass
@@ -49,8 +65,8 @@ class Timing:
     threads: int  # OpenBLAS's and torch's threads
     implementation: str  # one of IMPLEMENTATIONS
     mode: str  # one of MODES
-    median_s: float  # median over the repeats of the block
-    ratio: float  # median_s / torch's median_s in the same mode, size and threads
+    median_s: float  # median over the rounds of the block's median over its repeats
+    ratio: float  # median over the rounds of the block's median / torch's in the same round
 
 
 def all_cores() -> int:
@@ -86,16 +102,51 @@ def blas_threads() -> int:
     return max(counts, default=1)
 
 
+def _products_only(fast: FastLSTM, X: np.ndarray, backward: bool) -> Callable[[], object]:
+    """The floor: the matrix products of ``fast``'s forward (and backward), on the same
+    threads and slices of the batch, with no elementwise work."""
+    B, T, D = X.shape
+    H, G = fast.hidden_size, 4 * fast.hidden_size
+    X_rows = np.ascontiguousarray(X.transpose(1, 0, 2)).reshape(T * B, D)
+    W_hh_T = np.ascontiguousarray(fast.W_hh.T)
+    gates = np.zeros((T, B, G), dtype=X.dtype)
+    h = np.zeros((B, H), dtype=X.dtype)
+    h_rows = np.zeros((T * B, H), dtype=X.dtype)
+    slices = fast._slices(B)
+
+    def steps(s: slice) -> None:
+        hW = np.empty_like(gates[0, s])
+        dh = np.empty_like(h[s])
+        for _ in range(T):
+            np.matmul(h[s], W_hh_T, out=hW)
+        if backward:
+            for _ in range(T):
+                np.matmul(hW, fast.W_hh, out=dh)
+
+    def run() -> object:
+        X_rows @ fast.W_ih.T
+        fast._run(slices, steps)
+        if backward:
+            dZ = gates.reshape(T * B, G)
+            return dZ.T @ X_rows, dZ.T @ h_rows, dZ @ fast.W_ih
+        return None
+
+    return run
+
+
 def _runners(
-    size: tuple[int, int, int, int], seed: int
+    size: tuple[int, int, int, int], seed: int, n_threads: int = 1
 ) -> dict[tuple[str, str], Callable[[], object]]:
-    """One zero-argument function per (implementation, mode), all on the same data."""
+    """One zero-argument function per (implementation, mode), all on the same data;
+    the fast layer and the floor run on ``n_threads`` Python threads."""
     import torch
 
     B, T, D, H = size
     torch.manual_seed(seed)
     torch_lstm = torch.nn.LSTM(D, H, batch_first=True)
     layer = LSTM.from_torch(torch_lstm)
+    fast = FastLSTM.from_torch(torch_lstm)
+    fast.threads = n_threads
     cell = FourMatrixCell(D, H, seed=seed)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((B, T, D)).astype(np.float32)
@@ -116,10 +167,18 @@ def _runners(
         layer.forward(X)
         return layer.backward(dH)
 
+    def fast_forward_backward() -> object:
+        fast.forward(X)
+        return fast.backward(dH)
+
     return {
         ("source's cell", "forward"): lambda: cell.forward_sequence(X),
         ("fused NumPy", "forward"): lambda: layer.forward(X),
         ("fused NumPy", "forward+backward"): numpy_forward_backward,
+        ("fast NumPy", "forward"): lambda: fast.forward(X),
+        ("fast NumPy", "forward+backward"): fast_forward_backward,
+        ("products only", "forward"): _products_only(fast, X, backward=False),
+        ("products only", "forward+backward"): _products_only(fast, X, backward=True),
         ("torch.nn.LSTM", "forward"): torch_forward,
         ("torch.nn.LSTM", "forward+backward"): torch_forward_backward,
     }
@@ -146,18 +205,28 @@ def time_block(
 def run(
     sizes: Sequence[tuple[int, int, int, int]] = DEFAULT_SIZES,
     thread_counts: Sequence[int] | None = None,
-    repeats: int = 15,
-    warmup: int = 3,
+    repeats: int = 5,
+    warmup: int = 2,
     seed: int = 0,
+    rounds: int = 3,
+    implementations: Sequence[str] = IMPLEMENTATIONS,
 ) -> list[Timing]:
     """Time every implementation and mode at every size and thread count, in blocks.
 
-    ``thread_counts`` defaults to one thread and every core (:func:`all_cores`). Each
-    implementation runs ``warmup`` untimed calls, then ``repeats`` timed ones in a row; the
-    result holds the medians, with their ratios to torch's in the same setting.
+    ``thread_counts`` defaults to one thread and every core (:func:`all_cores`). In each of
+    ``rounds`` rounds, each implementation runs ``warmup`` untimed calls, then ``repeats`` timed
+    ones in a row; the result holds the medians over the rounds, of the blocks' medians and of
+    their ratios to torch's block in the same round. ``implementations`` picks some of
+    :data:`IMPLEMENTATIONS` (torch's is always timed, as the reference).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    unknown = set(implementations) - set(IMPLEMENTATIONS)
+    if unknown:
+        raise ValueError(f"implementations must be among {IMPLEMENTATIONS}, got {sorted(unknown)}")
+    chosen = set(implementations) | {"torch.nn.LSTM"}
     if thread_counts is None:
         thread_counts = sorted({1, all_cores()})
     timings = []
@@ -169,12 +238,26 @@ def run(
                     raise ValueError(
                         f"a size is (batch, time, input, hidden), all >= 1, got {size}"
                     )
-                medians = {
-                    key: time_block(fn, repeats, warmup) for key, fn in _runners(size, seed).items()
+                runners = {
+                    key: fn for key, fn in _runners(size, seed, n).items() if key[0] in chosen
                 }
-                for (implementation, mode), median in medians.items():
-                    ratio = median / medians[("torch.nn.LSTM", mode)]
-                    timings.append(Timing(size, n, implementation, mode, median, ratio))
+                blocks: dict[tuple[str, str], list[float]] = {key: [] for key in runners}
+                for _ in range(rounds):
+                    for key, fn in runners.items():
+                        blocks[key].append(time_block(fn, repeats, warmup))
+                for (implementation, mode), medians in blocks.items():
+                    torch_medians = blocks[("torch.nn.LSTM", mode)]
+                    ratios = [a / b for a, b in zip(medians, torch_medians, strict=True)]
+                    timings.append(
+                        Timing(
+                            size,
+                            n,
+                            implementation,
+                            mode,
+                            float(np.median(medians)),
+                            float(np.median(ratios)),
+                        )
+                    )
     return timings
 
 
@@ -185,8 +268,9 @@ def table_rows(timings: Sequence[Timing]) -> list[list[object]]:
     by_key = {(t.size, t.threads, t.implementation, t.mode): t for t in timings}
     settings = list(dict.fromkeys((t.size, t.threads) for t in timings))
     rows = []
+    present = set(t.implementation for t in timings)
     for size, n in settings:
-        for implementation in IMPLEMENTATIONS:
+        for implementation in [name for name in IMPLEMENTATIONS if name in present]:
             row: list[object] = [", ".join(map(str, size)), n, implementation]
             for mode in MODES:
                 t = by_key.get((size, n, implementation, mode))
@@ -206,6 +290,37 @@ def format_table(timings: Sequence[Timing]) -> str:
     return repr(Table(HEADERS, table_rows(timings), digits=2))
 
 
+def goal_lines(timings: Sequence[Timing]) -> list[str]:
+    """One line per size, thread count and mode: the fast layer's ratio to torch against
+    :data:`GOAL`, and its distance to the floor (its time over the products-only time); then a
+    warning wherever torch got slower with more threads, the sign of a busy machine."""
+    by_key = {(t.size, t.threads, t.implementation, t.mode): t for t in timings}
+    lines = []
+    for (size, n, implementation, mode), t in by_key.items():
+        floor = by_key.get((size, n, "products only", mode))
+        if implementation != "fast NumPy":
+            continue
+        verdict = "meets" if t.ratio <= GOAL[mode] else "misses"
+        line = f"{', '.join(map(str, size))}, {n} thr., {mode}: fast {t.ratio:.2f}x torch"
+        line += f" ({verdict} {GOAL[mode]}x)"
+        if floor is not None:
+            line += f", floor {floor.ratio:.2f}x, fast/floor {t.median_s / floor.median_s:.2f}"
+        lines.append(line)
+    torch_s = {
+        (t.size, t.threads, t.mode): t.median_s
+        for t in timings
+        if t.implementation == IMPLEMENTATIONS[-1]
+    }
+    for (size, n, mode), seconds in torch_s.items():
+        one = torch_s.get((size, 1, mode))
+        if n > 1 and one is not None and seconds > one:
+            lines.append(
+                f"{', '.join(map(str, size))}, {mode}: torch was slower with {n} threads than"
+                f" with 1; the machine is busy, and the ratios at {n} threads mean little"
+            )
+    return lines
+
+
 def _parse_size(text: str) -> tuple[int, int, int, int]:
     parts = text.split(",")
     if len(parts) != 4:
@@ -217,15 +332,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m lstmbook.bench", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--repeats", type=int, default=15, help="timed calls per block (15)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed calls first (3)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per block (5)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed calls first (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of blocks (3)")
     parser.add_argument(
         "--sizes",
         type=_parse_size,
         nargs="+",
         default=list(DEFAULT_SIZES),
         metavar="B,T,D,H",
-        help="batch,time,input,hidden (default: 32,20,10,50 64,100,64,128)",
+        help="batch,time,input,hidden (default: 64,100,64,128 128,200,128,256)",
     )
     parser.add_argument(
         "--threads",
@@ -236,13 +352,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    timings = run(args.sizes, args.threads, args.repeats, args.warmup, args.seed)
+    timings = run(args.sizes, args.threads, args.repeats, args.warmup, args.seed, args.rounds)
     counts = ", ".join(str(n) for n in dict.fromkeys(t.threads for t in timings))
     print(
         f"float32, wall time; threads (OpenBLAS = torch): {counts}; "
-        f"medians of blocks of {args.repeats} after {args.warmup} warm-up calls"
+        f"medians of {args.rounds} rounds of blocks of {args.repeats} after {args.warmup} "
+        "warm-up calls; ratios to torch within each round"
     )
     print(format_table(timings))
+    print(*goal_lines(timings), sep="\n")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 NUMPY_ONLY = ["gates", "numpy_lstm", "numpy_nn", "gradcheck", "data", "diagram", "stats"]
-NUMPY_ONLY += ["tables", "style", "validate", "config"]
+NUMPY_ONLY += ["tables", "style", "validate", "config", "numpy_fast"]
 TORCH_SIDE = ["bench", "cells", "classify", "experiment", "models", "plots", "probes", "reviews"]
 TORCH_SIDE += ["tbptt", "text", "train", "checking", "listing", "progress"]
 NUMPY_ONLY += ["readable_lstm", "unrolled", "layouts", "shakespeare", "forecast", "series"]
