@@ -46,6 +46,7 @@ def build_cases() -> dict[str, dict[str, list]]:
         gates,
         gradcheck,
         models,
+        numpy_fast,
         numpy_lstm,
         numpy_nn,
         probes,
@@ -76,6 +77,22 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("dtype", "int", lambda: numpy_lstm.LSTM(2, 3, dtype=np.int64)),
             ],
             "FourMatrixCell": [("hidden_size", "zero", lambda: numpy_lstm.FourMatrixCell(2, 0))],
+        },
+        "numpy_fast": {
+            "FastLSTM": [
+                ("threads", "zero", lambda: numpy_fast.FastLSTM(2, 3, threads=0)),
+                ("hidden_size", "zero", lambda: numpy_fast.FastLSTM(2, 0)),
+                (
+                    "X",
+                    "wrong feature size",
+                    lambda: numpy_fast.FastLSTM(2, 3).forward(np.zeros((1, 4, 3))),
+                ),
+                (
+                    "X",
+                    "NaN",
+                    lambda: numpy_fast.FastLSTM(2, 3).forward(np.full((1, 4, 2), np.nan)),
+                ),
+            ],
         },
         "numpy_nn": {
             "Linear": [("in_features", "zero", lambda: numpy_nn.Linear(0, 2))],
