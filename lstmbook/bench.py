@@ -43,7 +43,7 @@ import numpy as np
 from lstmbook.numpy_fast import FastLSTM
 from lstmbook.numpy_lstm import LSTM, FourMatrixCell
 
-#: (batch, time, input, hidden): the two sizes of the speed goal (issue 16).
+#: (batch, time, input, hidden): the two sizes of the speed goal.
 DEFAULT_SIZES = ((64, 100, 64, 128), (128, 200, 128, 256))
 IMPLEMENTATIONS = (
     "source's cell",
@@ -53,7 +53,7 @@ IMPLEMENTATIONS = (
     "torch.nn.LSTM",
 )
 MODES = ("forward", "forward+backward")
-#: The speed goal of issue 16: the fast layer's time over torch's, at most, per mode.
+#: The speed goal: the fast layer's time over torch's, at most, per mode.
 GOAL = {"forward": 1.2, "forward+backward": 1.0}
 
 

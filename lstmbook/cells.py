@@ -39,7 +39,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lstmbook.checking import call_reader, report, require_callable, wrong_shape
-from lstmbook.validate import positive_int
+from lstmbook.validate import one_of, positive_int
 
 State = tuple[Tensor, Tensor]
 
@@ -76,9 +76,7 @@ class GatedCell(nn.Module):
         >>> CIFGCell(2, 3).gate_slice("f")
         slice(0, 3, None)
         """
-        if gate not in self.GATES:
-            raise ValueError(f"gate must be one of {list(self.GATES)}, got {gate!r}")
-        k = self.GATES.index(gate)
+        k = list(self.GATES).index(one_of("gate", gate, list(self.GATES)))  # "fg" is no gate
         return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
 
     def initial_state(self, batch: int, like: Tensor) -> State:
@@ -371,15 +369,26 @@ def run_cell(
     >>> output.shape, h.shape, torch.equal(output[:, -1], h)
     (torch.Size([3, 7, 4]), torch.Size([3, 4]), True)
     """
-    if not isinstance(x, Tensor):
-        raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
-    if x.dim() != 3 or x.shape[1] < 1:
-        raise ValueError(f"x must have shape (batch, time >= 1, features), got {tuple(x.shape)}")
+    _check_input(cell, x)
     outputs = []
     for t in range(x.shape[1]):
         state = cell(x[:, t], state)
         outputs.append(state[0])
     return torch.stack(outputs, dim=1), state
+
+
+def _check_input(cell: Callable[[Tensor, State | None], State], x: Tensor) -> None:
+    """``x`` for :func:`run_cell`: a finite ``(batch, time >= 1, features)`` tensor whose dtype
+    is the cell's (a float64 ``x`` into a float32 cell is refused, not converted)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
+    if x.dim() != 3 or x.shape[1] < 1:
+        raise ValueError(f"x must have shape (batch, time >= 1, features), got {tuple(x.shape)}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x must be finite, got NaN or inf")
+    weight = next(cell.parameters(), None) if isinstance(cell, nn.Module) else None
+    if weight is not None and x.dtype != weight.dtype:
+        raise TypeError(f"x must be {weight.dtype} like the cell, got {x.dtype}: use x.to(dtype)")
 
 
 class CellLayer(nn.Module):

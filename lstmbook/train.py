@@ -180,7 +180,7 @@ def evaluate(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     _callables(loss_fn=loss_fn, metric=metric)
-    loss_fn = _same_shape(loss_fn)
+    loss_fn = _class_targets(_same_shape(loss_fn))
     data = _pair("data", data, _dtype(model))
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -243,6 +243,7 @@ def fit(
     _callables(loss_fn=loss_fn, metric=metric)
     boolean("progress", progress)
     loss_fn = _same_shape(loss_fn)  # an elementwise loss must not broadcast y (n, 1) to (n, n)
+    loss_fn = _class_targets(loss_fn)  # cross-entropy: -1 must not mean the last class
     config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -585,6 +586,32 @@ def _same_shape(loss_fn: Callable[[Tensor, Tensor], Tensor]) -> Callable[[Tensor
                 f"y (the targets in train, val or data) must have the model's output shape "
                 f"{tuple(output.shape)} per batch, got {tuple(target.shape)}: it would broadcast"
             )
+        return loss_fn(output, target)
+
+    return checked
+
+
+def _class_targets(
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+) -> Callable[[Tensor, Tensor], Tensor]:
+    """``loss_fn`` itself, or for ``nn.CrossEntropyLoss``, the same loss after a label check.
+
+    Integer targets must lie in ``0 .. classes - 1`` (``classes`` = the output's class axis) or
+    equal the loss's ``ignore_index``; torch fails on them with an IndexError from deep inside.
+    """
+    if not isinstance(loss_fn, nn.CrossEntropyLoss):
+        return loss_fn
+
+    def checked(output: Tensor, target: Tensor) -> Tensor:
+        if not target.is_floating_point() and target.numel():
+            kept = target[target != loss_fn.ignore_index]
+            classes = output.shape[1] if output.dim() > 1 else output.shape[0]
+            if kept.numel() and (int(kept.min()) < 0 or int(kept.max()) >= classes):
+                raise ValueError(
+                    f"y (the labels in train, val or data) must be class indices in "
+                    f"0..{classes - 1} (or {loss_fn.ignore_index}, ignored), got values from "
+                    f"{int(kept.min())} to {int(kept.max())}"
+                )
         return loss_fn(output, target)
 
     return checked

@@ -163,8 +163,19 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ]
                 for cls in cells.CELLS.values()
             },
-            "GatedCell": [("hidden_size", "zero", lambda: cells.LSTMCell(2, 0))],
-            "run_cell": [("x", "rank 2", lambda: cells.run_cell(cells.LSTMCell(1, 2), _x(3, 1)))],
+            "GatedCell": [
+                ("hidden_size", "zero", lambda: cells.LSTMCell(2, 0)),
+                ("gate", "two gates", lambda: cells.LSTMCell(2, 3).gate_slice("fg")),
+            ],
+            "run_cell": [
+                ("x", "rank 2", lambda: cells.run_cell(cells.LSTMCell(1, 2), _x(3, 1))),
+                ("x", "NaN", lambda: cells.run_cell(cells.LSTMCell(1, 2), _x(3, 4, 1, value=NAN))),
+                (
+                    "x",
+                    "float64 into a float32 cell",
+                    lambda: cells.run_cell(cells.LSTMCell(1, 2), _x(3, 4, 1).double()),
+                ),
+            ],
             "CellLayer": [("cell", "an nn.LSTMCell", lambda: cells.CellLayer(nn.LSTMCell(1, 2)))],
         },
         "models": {
@@ -1104,6 +1115,7 @@ def _more_cases() -> dict[str, dict[str, list]]:
         classify.BagOfWords(3, 2), vocab, ["x", "y"], classify.TextConfig(model="bag_of_words")
     )
     mse = nn.MSELoss()
+    ce = nn.CrossEntropyLoss()
     streams = lambda features=1: (  # noqa: E731
         torch.zeros(2, 6, features),
         torch.zeros(2, 6, dtype=torch.long),
@@ -1118,6 +1130,16 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     lambda: train.fit(seq(), (X1, y1[:, None]), (X1, y1[:, None]), mse, epochs=1),
                 ),
                 ("loss_fn", "a string", lambda: train.fit(seq(), (X1, y1), (X1, y1), "mse")),
+                (
+                    "y",
+                    "label -1 under cross-entropy",
+                    lambda: train.fit(seq(2), (X1, -np.ones(8, int)), (X1, y1.astype(int)), ce),
+                ),
+                (
+                    "y",
+                    "label 2 of two classes",
+                    lambda: train.fit(seq(2), (X1, 2 * np.ones(8, int)), (X1, y1.astype(int)), ce),
+                ),
                 ("metric", "a string", lambda: train.fit(seq(), (X1, y1), (X1, y1), mse, "acc")),
                 (
                     "config",
