@@ -49,7 +49,8 @@
   its picture (ch. 9)
 - ``xlstm``: xLSTM's sLSTM and mLSTM as layers (ch. 9)
 - ``compare_modern``: ``python -m lstmbook.compare_modern``, chapter 9's comparison, logged
-- ``checking``: what every exercise checker shares: the reader's code run safely, one verdict line
+- ``exercises``: every chapter's exercise checkers, one module per idea module
+  (``exercises.gates`` checks chapter 1's), and the one contract they keep
 - ``validate``: the argument checks every public entry point makes (named errors)
 - ``stats``: Wilson intervals, Fisher's and McNemar's exact tests
 - ``tables``: Table: results as Markdown tables in the book, aligned text in tests

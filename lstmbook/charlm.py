@@ -15,8 +15,8 @@ character that could come next. It is scored in *bits per character*: the mean o
 - :func:`matched_hidden_size`: the hidden size that gives a plain RNN or a GRU as many
   parameters as an LSTM, for a fair comparison.
 - What its units track (features of a text, correlations) is in :mod:`lstmbook.units`.
-- ``check_*``: the chapter's exercise checkers, and :func:`heading_feature`, one exercise's
-  reference.
+- :func:`heading_feature`: one exercise's reference (the chapter's exercise checkers are in
+  :mod:`lstmbook.exercises.charlm`).
 - ``python -m lstmbook.charlm``: trains a longer model on the Shakespeare split and writes its
   checkpoint and log (see :func:`main`; the chapter does not use one yet).
 
@@ -416,70 +416,6 @@ def fit_char_lm(
     return lm
 
 
-# Exercise checkers -----------------------------------------------------------------------------
-
-
-def _as_floats(got: object, shape: tuple[int, ...]) -> NDArray[np.float64] | None:
-    if got is None or isinstance(got, str):
-        return None
-    try:
-        out = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return out if out.shape == shape else None
-
-
-def check_bits_per_char(fn) -> bool:
-    """Exercise checker: ``fn(p)`` should return the bits per character of a text from ``p``,
-    the probabilities a model gave to each character that really came next."""
-    from lstmbook.checking import call_reader, report
-
-    cases = [np.array([0.5, 0.25, 0.125]), np.full(10, 1 / 84), np.array([1.0, 0.5])]
-    for p in cases:
-        ok, got = call_reader(fn, p.copy())
-        if not ok:
-            return False
-        value = _as_floats(got, ())
-        want = float(-np.log2(p).mean())
-        if value is None:
-            return report(False, "", f"expected one number, got {type(got).__name__}")
-        if not math.isclose(float(value), want, rel_tol=1e-9, abs_tol=1e-12):
-            return report(
-                False,
-                "",
-                f"for p = {p.round(4).tolist()[:3]} expected {want:.4f}, got {float(value):.4f}",
-            )
-    return report(True, "the mean of -log2 p over the characters.", "")
-
-
-def check_temperature(fn) -> bool:
-    """Exercise checker: ``fn(logits, temperature)`` should return ``softmax(logits / T)``."""
-    from lstmbook.checking import call_reader, report
-
-    logits = np.array([2.0, 1.0, 0.0, -1.0, 800.0 / 1000])
-    for t in (1.0, 0.5, 2.0, 0.001):
-        ok, got = call_reader(fn, logits.copy(), t)
-        if not ok:
-            return False
-        p = _as_floats(got, logits.shape)
-        z = logits / t
-        want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
-        if p is None:
-            return report(
-                False,
-                "",
-                f"expected {len(logits)} probabilities, got {type(got).__name__}"
-                f"{getattr(got, 'shape', '')}",
-            )
-        if not np.allclose(p, want, atol=1e-9):
-            return report(
-                False,
-                "",
-                f"at temperature {t} expected {want.round(3).tolist()}, got {p.round(3).tolist()}",
-            )
-    return report(True, "softmax(logits / T), stable even at T = 0.001.", "")
-
-
 def heading_feature(text: str) -> NDArray[np.float64]:
     """1.0 for each character of a heading line (one that starts with ``#``), else 0.0;
     the line break that ends the line is not part of it (the reference for the exercise)."""
@@ -488,35 +424,6 @@ def heading_feature(text: str) -> NDArray[np.float64]:
     for m in re.finditer(r"^#.*$", text, re.MULTILINE):
         out[m.start() : m.end()] = 1.0
     return out
-
-
-def check_heading_feature(fn) -> bool:
-    """Exercise checker: ``fn(text)`` should mark the characters of heading lines (``#``)."""
-    from lstmbook.checking import call_reader, report
-
-    cases = ["## ACT I\n\n## SCENE I. Rome.\n\n**BRUTUS**  \nPeace!", "# Macbeth", "No # here\n#x"]
-    for text in cases:
-        ok, got = call_reader(fn, text)
-        if not ok:
-            return False
-        want = heading_feature(text)
-        value = _as_floats(got, want.shape)
-        if value is None:
-            return report(
-                False,
-                "",
-                f"expected {len(text)} numbers for {text!r}, got "
-                f"{type(got).__name__}{getattr(got, 'shape', '')}",
-            )
-        if not np.array_equal(value, want):
-            wrong = int(np.flatnonzero(value != want)[0])
-            return report(
-                False,
-                "",
-                f"in {text!r} character {wrong} ({text[wrong]!r}) should be "
-                f"{want[wrong]:g}, got {value[wrong]:g}",
-            )
-    return report(True, "every character of a heading line, and nothing else.", "")
 
 
 # The longer model: python -m lstmbook.charlm ---------------------------------------------------

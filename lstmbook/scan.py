@@ -3,19 +3,16 @@
 :func:`linear_scan` (a work-efficient parallel scan in linear space, accurate in float32 at any
 length), :func:`log_space_scan` (the minLSTM paper's log-space scan, which drifts in float32 at
 long lengths; kept to show that), :func:`sequential_scan` (the loop); :func:`plot_scan_tree`
-draws which steps the parallel scan combines when, and :func:`check_scan` is an exercise
-checker. The scans run along dimension 1 of ``(batch, time, ...)``.
+draws which steps the parallel scan combines when; the exercise's checker is in
+:mod:`lstmbook.exercises.scan`. The scans run along dimension 1 of ``(batch, time, ...)``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
 from lstmbook import validate
-from lstmbook.checking import call_reader, report, wrong_shape
 
 # ---------------------------------------------------------------------------------------------
 # Scans of h_t = a_t * h_{t-1} + b_t (h_{-1} = 0), along dimension 1 of (batch, time, ...).
@@ -103,36 +100,6 @@ def log_space_scan(log_a: Tensor, log_b: Tensor) -> Tensor:
     _pair("log_a", log_a, "log_b", log_b)
     a_star = torch.cumsum(log_a, 1)
     return torch.exp(a_star + torch.logcumsumexp(log_b - a_star, 1))
-
-
-# ---------------------------------------------------------------------------------------------
-# Exercise checker
-
-
-def check_scan(fn: Callable[[Tensor, Tensor], Tensor]) -> bool:
-    """Exercise checker: ``fn(a, b)`` should return ``h_t = a_t h_{t-1} + b_t`` for all ``t``.
-
-    Compared with :func:`sequential_scan` in float64 on shapes ``(batch, time, features)``,
-    including ``time = 1`` and an odd length. Never raises: prints ``Correct:`` or
-    ``Not yet:`` and returns True or False.
-    """
-    generator = torch.Generator().manual_seed(0)
-    for shape in [(2, 1, 3), (2, 9, 3), (1, 64, 2)]:
-        a = torch.rand(shape, generator=generator, dtype=torch.float64)
-        b = torch.randn(shape, generator=generator, dtype=torch.float64)
-        expected = sequential_scan(a, b)
-        ok, got = call_reader(fn, a.clone(), b.clone())
-        if not ok:
-            return False
-        problem = wrong_shape(got, expected)
-        if problem:
-            return report(False, "", problem + f" for a and b of shape {shape}")
-        if not torch.allclose(got.to(torch.float64), expected, rtol=1e-9, atol=1e-9):
-            error = (got - expected).abs().max().item()
-            return report(
-                False, "", f"for shape {shape} your h differs from the loop by {error:.2g}"
-            )
-    return report(True, "your scan equals the loop at every step, T = 1 to 64.", "")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ The pieces, in the order a sentence meets them:
 - :class:`LengthBatches` and :func:`text_loader`: batches of texts of similar length;
 - :func:`review_tensors`: a small slice of the movie reviews as ids, for ablations;
 - :func:`distinctive_words` and :func:`confusion_matrix`: what a corpus and a classifier show;
-- the exercise checkers of chapter 5.
+- chapter 5's exercise checkers are in :mod:`lstmbook.exercises.text`.
 
 The classifiers that read these batches are in :mod:`lstmbook.classify`.
 """
@@ -29,7 +29,6 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from lstmbook import validate
-from lstmbook.checking import call_reader, report, require_callable, wrong_shape
 from lstmbook.reviews import load_rotten_tomatoes, normalize_quotes
 
 PAD, UNK = "<pad>", "<unk>"
@@ -372,88 +371,6 @@ def confusion_matrix(
 # Looking inside --------------------------------------------------------------------------
 
 
-# Exercise checkers -----------------------------------------------------------------------
-
-
-def _described(value: object) -> str:
-    """``value`` on one short line, for a checker's message."""
-    if value is None:
-        return "None (is the function written yet?)"
-    if isinstance(value, Tensor):
-        return f"a tensor of shape {tuple(value.shape)}: {value.tolist()}"[:200]
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_described(v) for v in value) + ")"
-    return " ".join(repr(value).split())[:200]
-
-
-def check_vocabulary(fn) -> bool:
-    """Exercise checker: does ``fn(token_lists, min_freq)`` list the vocabulary's tokens?
-
-    Expected: ``['<pad>', '<unk>']`` then every token seen at least ``min_freq`` times, most
-    frequent first, ties in alphabetical order (as :meth:`Vocabulary.build`). Prints one line,
-    ``Correct: ...`` or ``Not yet: ...``, and never raises for a wrong answer.
-
-    >>> check_vocabulary(lambda token_lists, min_freq: 1 / 0)
-    Not yet: your function raised ZeroDivisionError: division by zero
-    False
-    """
-    require_callable(fn, "(token_lists, min_freq) -> list of tokens")
-    cases = [
-        ([["the", "film", "is", "good"], ["the", "film", "is", "bad"], ["good", "good"]], 2),
-        ([["b", "a"], ["a", "c", "b"], ["c"]], 1),
-        ([["b", "a"], ["a", "c", "b"], ["c", "d"]], 3),
-    ]
-    for token_lists, min_freq in cases:
-        expected = Vocabulary.build(token_lists, min_freq).tokens
-        ok, got = call_reader(fn, [list(tokens) for tokens in token_lists], min_freq)
-        if not ok:
-            return False
-        try:
-            same = list(got) == expected
-        except TypeError:  # not a sequence at all
-            same = False
-        if not same:
-            return report(
-                False,
-                "",
-                f"for {token_lists} with min_freq={min_freq} expected {expected}, "
-                f"got {_described(got)}.",
-            )
-    return report(True, "<pad>, <unk>, then frequent tokens, most frequent first.", "")
-
-
-def check_pad_batch(fn) -> bool:
-    """Exercise checker: does ``fn(id_lists)`` return ``(tokens, lengths)`` as :func:`pad_batch`?
-
-    Prints one line, ``Correct: ...`` or ``Not yet: ...``, and never raises for a wrong answer.
-
-    >>> check_pad_batch(lambda id_lists: 1 / 0)
-    Not yet: your function raised ZeroDivisionError: division by zero
-    False
-    """
-    require_callable(fn, "id_lists -> (tokens, lengths)")
-    for id_lists in ([[5, 6, 7], [8], [9, 10]], [[4]], [[3, 3], [2, 7, 9, 11]]):
-        expected = pad_batch(id_lists)
-        ok, got = call_reader(fn, [list(ids) for ids in id_lists])
-        if not ok:
-            return False
-        try:
-            same = len(got) == 2 and all(
-                torch.equal(torch.as_tensor(g).long(), e)
-                for g, e in zip(got, expected, strict=True)
-            )
-        except (TypeError, ValueError, RuntimeError):  # not a pair of tensors
-            same = False
-        if not same:
-            return report(
-                False,
-                "",
-                f"for {id_lists} expected tokens {expected[0].tolist()} and lengths "
-                f"{expected[1].tolist()}, got {_described(got)}.",
-            )
-    return report(True, "right-padded with 0 to the longest length, with the true lengths.", "")
-
-
 def last_real_output(outputs: Tensor, lengths: Tensor) -> Tensor:
     """Each row's output at its last real (non-padding) step: ``(batch, hidden)``.
 
@@ -477,43 +394,10 @@ def last_real_output(outputs: Tensor, lengths: Tensor) -> Tensor:
     return outputs[torch.arange(len(lengths)), lengths - 1]
 
 
-def check_last_real_output(fn) -> bool:
-    """Exercise checker: does ``fn(outputs, lengths)`` pick each row's last real output?
-
-    Prints one line, ``Correct: ...`` or ``Not yet: ...``, and never raises for a wrong answer.
-
-    >>> check_last_real_output(lambda outputs, lengths: None)
-    Not yet: expected a tensor of shape (3, 2), got NoneType
-    False
-    """
-    require_callable(fn, "(outputs, lengths) -> (batch, hidden)")
-    generator = torch.Generator().manual_seed(0)
-    for batch, time, hidden in ((3, 5, 2), (4, 7, 3), (1, 1, 4)):
-        outputs = torch.randn(batch, time, hidden, generator=generator)
-        lengths = torch.randint(1, time + 1, (batch,), generator=generator)
-        expected = last_real_output(outputs, lengths)
-        ok, got = call_reader(fn, outputs.clone(), lengths.clone())
-        if not ok:
-            return False
-        if problem := wrong_shape(got, expected):
-            return report(False, "", problem)
-        if not torch.equal(got, expected):
-            return report(
-                False,
-                "",
-                f"with lengths {lengths.tolist()} expected the rows at steps "
-                f"{(lengths - 1).tolist()}; your rows differ.",
-            )
-    return report(True, "outputs[arange(batch), lengths - 1], one row per text.", "")
-
-
 __all__ = [
     "LengthBatches",
     "text_loader",
     "Vocabulary",
-    "check_last_real_output",
-    "check_pad_batch",
-    "check_vocabulary",
     "confusion_matrix",
     "distinctive_words",
     "encode",

@@ -1055,7 +1055,7 @@ EXEMPT: dict[str, str | dict[str, str]] = {
     "diagram": _PLOT,
     "widgets": _PLOT,
     "style": "one call with no arguments (the figure style)",
-    "checking": "the checkers' own helpers: the checker contract (tests/test_checkers.py)",
+    "exercises": "the checkers' own helpers: the checker contract (tests/test_checkers.py)",
     "validate": "the checks themselves: doctested, and tests/test_validate.py",
     "bench": "a command-line tool: argparse checks its arguments (tests/test_bench.py)",
     "listing": "displays source code of the package's own objects",

@@ -19,11 +19,9 @@ from lstmbook.cells import (
     LSTMCell,
     NoForgetGateCell,
     PeepholeLSTMCell,
-    check_cifg_step,
-    check_gru_step,
-    check_peephole_parameter_count,
     run_cell,
 )
+from lstmbook.exercises.cells import check_cifg_step, check_gru_step, check_peephole_parameter_count
 
 TOL = {"rtol": 1e-12, "atol": 1e-14}
 ALL_CELLS = list(CELLS.values())  # every cell, the layer-normalised one included

@@ -7,9 +7,8 @@ returns ``False``: it never raises. Given something that is not a function, it r
 ``TypeError``. (Given the reference solution it returns ``True``: each chapter's solution cell
 ends with ``assert check_x(solution)``, which nbval runs.)
 
-The checkers are found, not listed: every public ``check_*`` function of every ``lstmbook``
-module whose first parameter is the reader's function. A new checker is covered the day it is
-written.
+The checkers are found, not listed: every public ``check_*`` function of every module of
+``lstmbook.exercises``, the checkers' one home. A new checker is covered the day it is written.
 """
 
 import importlib
@@ -21,22 +20,34 @@ import pytest
 import torch
 
 import lstmbook
-
-NOT_CHECKERS = {"lstmbook.gradcheck.check_lstm_gradients"}  # a gradient check, not an exercise
+import lstmbook.exercises
 
 
 def checkers():
     found = {}
-    for info in pkgutil.iter_modules(lstmbook.__path__):
-        if info.name in {"widgets"}:  # the one module that loads ipywidgets has no checker
-            continue
-        module = importlib.import_module(f"lstmbook.{info.name}")
+    for info in pkgutil.iter_modules(lstmbook.exercises.__path__):
+        module = importlib.import_module(f"lstmbook.exercises.{info.name}")
         for name, obj in vars(module).items():
             full = f"{module.__name__}.{name}"
-            if name.startswith("check_") and inspect.isfunction(obj) and full not in NOT_CHECKERS:
+            if name.startswith("check_") and inspect.isfunction(obj):
                 if obj.__module__ == module.__name__:
                     found[full] = obj
     return found
+
+
+def test_no_checker_is_left_in_an_idea_module():
+    left = [
+        f"lstmbook.{info.name}.{name}"
+        for info in pkgutil.iter_modules(lstmbook.__path__)
+        if info.name not in {"widgets", "exercises"}  # widgets loads ipywidgets and has none
+        for name, obj in vars(importlib.import_module(f"lstmbook.{info.name}")).items()
+        if name.startswith("check_")
+        and inspect.isfunction(obj)
+        and obj.__module__ == f"lstmbook.{info.name}"
+    ]
+    # gradcheck.check_lstm_gradients checks our backward pass against finite differences: an
+    # idea of chapter 2, not an exercise checker
+    assert left == ["lstmbook.gradcheck.check_lstm_gradients"], left
 
 
 CHECKERS = checkers()

@@ -27,11 +27,18 @@ from tests.contract_survey import classify
 KNOWN_GAPS: set[str] = set()
 
 
+def module_names() -> list[str]:
+    """Every module of the package, ``lstmbook.exercises``' checker modules as ``exercises.x``."""
+    names = [info.name for info in pkgutil.iter_modules(lstmbook.__path__)]
+    exercises = importlib.import_module("lstmbook.exercises")
+    return names + [f"exercises.{info.name}" for info in pkgutil.iter_modules(exercises.__path__)]
+
+
 def public_names() -> dict[str, list[str]]:
     names = {}
-    for info in pkgutil.iter_modules(lstmbook.__path__):
-        module = importlib.import_module(f"lstmbook.{info.name}")
-        names[info.name] = sorted(
+    for module_name in module_names():
+        module = importlib.import_module(f"lstmbook.{module_name}")
+        names[module_name] = sorted(
             name
             for name, obj in vars(module).items()
             if not name.startswith("_")

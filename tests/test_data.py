@@ -7,12 +7,12 @@ from lstmbook.data import (
     ADDING_BASELINE_MSE,
     adding_accuracy,
     adding_problem,
-    check_adding_baseline,
     first_last_task,
     last_k_accuracy,
     sine_task,
     split,
 )
+from lstmbook.exercises.data import check_adding_baseline
 
 CLASSIFICATION_TASKS = [sine_task, first_last_task]
 

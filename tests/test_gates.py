@@ -4,17 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstmbook.gates import (
-    OneUnitCell,
-    cell_step,
-    check_cell_step,
-    check_forget_half_life,
-    check_memory_design,
-    gate,
-    half_life,
-    memory_trace,
-    sigmoid,
-)
+from lstmbook.exercises.gates import check_cell_step, check_forget_half_life, check_memory_design
+from lstmbook.gates import OneUnitCell, cell_step, gate, half_life, memory_trace, sigmoid
 
 
 def test_sigmoid_matches_torch_and_does_not_overflow():

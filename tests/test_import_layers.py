@@ -1,6 +1,7 @@
 """The package's layers: the NumPy chapters load neither torch nor ipywidgets, and only
-``lstmbook.widgets`` loads ipywidgets. Each import runs in a fresh interpreter, so what one
-test loads cannot hide what another needs."""
+``lstmbook.widgets`` loads ipywidgets. Each checker module of ``lstmbook.exercises`` sits in the
+layer of the idea module it is named after (the package itself, their contract, loads neither).
+Each import runs in a fresh interpreter, so what one test loads cannot hide what another needs."""
 
 import subprocess
 import sys
@@ -11,11 +12,16 @@ import pytest
 NUMPY_ONLY = ["gates", "numpy_lstm", "numpy_nn", "gradcheck", "data", "diagram", "stats"]
 NUMPY_ONLY += ["tables", "style", "validate", "config", "numpy_fast"]
 TORCH_SIDE = ["bench", "cells", "classify", "experiment", "models", "plots", "probes", "reviews"]
-TORCH_SIDE += ["tbptt", "text", "train", "checking", "listing", "progress"]
+TORCH_SIDE += ["tbptt", "text", "train", "listing", "progress"]
 NUMPY_ONLY += ["readable_lstm", "unrolled", "layouts", "shakespeare", "forecast", "series"]
 NUMPY_ONLY += ["ngram", "units", "forecast_lstm"]
 TORCH_SIDE += ["charlm", "modern", "compare_modern", "recurrent_dropout", "rnn"]
 TORCH_SIDE += ["scan", "xlstm"]
+
+PACKAGE = Path(__file__).resolve().parent.parent / "lstmbook"
+EXERCISES = sorted(path.stem for path in (PACKAGE / "exercises").glob("*.py"))
+NUMPY_ONLY += ["exercises"] + [f"exercises.{m}" for m in EXERCISES if m in NUMPY_ONLY]
+TORCH_SIDE += [f"exercises.{m}" for m in EXERCISES if m in TORCH_SIDE]
 
 
 def loaded(module: str) -> set[str]:
@@ -36,6 +42,6 @@ def test_only_the_widgets_module_loads_ipywidgets(module):
 
 
 def test_every_module_is_in_a_layer():
-    package = Path(__file__).resolve().parent.parent / "lstmbook"
-    modules = {path.stem for path in package.glob("*.py")} - {"__init__", "widgets"}
+    modules = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__", "widgets"}
+    modules |= {"exercises"} | {f"exercises.{m}" for m in EXERCISES if m != "__init__"}
     assert modules == set(NUMPY_ONLY) | set(TORCH_SIDE)

@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from lstmbook.cells import EPS, LayerNormLSTMCell, LSTMCell, check_layer_norm, run_cell
+from lstmbook.cells import EPS, LayerNormLSTMCell, LSTMCell, run_cell
+from lstmbook.exercises.cells import check_layer_norm
 from lstmbook.models import cell_model, init_forget_bias
 
 

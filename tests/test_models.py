@@ -4,10 +4,9 @@ import pytest
 import torch
 from torch import nn
 
+from lstmbook.exercises.models import check_final_state, check_lstm_parameter_count
 from lstmbook.models import (
     SequenceModel,
-    check_final_state,
-    check_lstm_parameter_count,
     chrono_init,
     count_parameters,
     final_state,

@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from lstmbook.data import ADDING_BASELINE_MSE, adding_problem
+from lstmbook.exercises.scan import check_scan
 from lstmbook.modern import MinGRU, MinLSTM
-from lstmbook.scan import check_scan, linear_scan, log_space_scan, sequential_scan
+from lstmbook.scan import linear_scan, log_space_scan, sequential_scan
 from lstmbook.train import fit
 from lstmbook.xlstm import MLSTM, SLSTM
 

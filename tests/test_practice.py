@@ -6,6 +6,8 @@ import torch
 from torch import nn
 
 from lstmbook.data import IGNORE, window_sign_task
+from lstmbook.exercises.tbptt import check_batchify
+from lstmbook.exercises.train import check_clip_grad_norm
 from lstmbook.models import LearnedInitialState, SequenceModel, Tagger, with_learned_initial_state
 from lstmbook.plots import plot_grad_norm_runs, plot_seed_bands
 from lstmbook.probes import (
@@ -17,17 +19,9 @@ from lstmbook.probes import (
     random_recurrent_cell,
     step_lengths,
 )
-from lstmbook.tbptt import (
-    batchify,
-    check_batchify,
-    detach_state,
-    evaluate_chunks,
-    fit_tbptt,
-    tbptt_epoch,
-)
+from lstmbook.tbptt import batchify, detach_state, evaluate_chunks, fit_tbptt, tbptt_epoch
 from lstmbook.text import review_tensors
 from lstmbook.train import (
-    check_clip_grad_norm,
     first_epoch_below,
     fit_seeds,
     fit_seeds_test,

@@ -13,6 +13,7 @@ from lstmbook.classify import (
     fit_text_classifier,
     load_text_classifier,
 )
+from lstmbook.exercises.text import check_last_real_output, check_pad_batch, check_vocabulary
 from lstmbook.plots import plot_gates
 from lstmbook.probes import forward_vote, gate_trace
 from lstmbook.text import (
@@ -20,9 +21,6 @@ from lstmbook.text import (
     UNK,
     LengthBatches,
     Vocabulary,
-    check_last_real_output,
-    check_pad_batch,
-    check_vocabulary,
     encode,
     last_real_output,
     pad_batch,

@@ -1,7 +1,20 @@
-"""What every exercise checker shares: the reader's code run safely, and a verdict printed.
+"""The one home of the book's exercise checkers, and the one contract they all keep.
 
-A checker never raises for a wrong answer (it prints what differs and returns False); it raises
-``TypeError`` only when it is given something that is not a function.
+Each chapter's exercises are checked by the module named like the idea module they practise
+(``lstmbook.exercises.gates`` checks what :mod:`lstmbook.gates` teaches, and so on). Every
+checker ``check_x(fn)`` keeps one contract:
+
+- it never raises for a wrong answer. For a stub that raises (``NotImplementedError`` or
+  anything else), returns ``None``, returns the wrong type or a value of the wrong shape, or
+  gives a wrong value, it prints one line starting ``"Not yet: "`` and returns ``False``;
+- for the right answer it prints one line starting ``"Correct: "`` and returns ``True``;
+- it raises ``TypeError`` only when it is given something that is not a function.
+
+``tests/test_checkers.py`` runs this contract over every ``check_*`` of every module here. The
+helpers below are what the checkers share: the reader's code run safely (:func:`call_reader`),
+the verdict printed (:func:`report`), the function required (:func:`require_callable`) and a
+tensor's shape compared (:func:`wrong_shape`, which imports torch only when it is called:
+importing this package loads neither torch nor ipywidgets).
 
 >>> report(True, "the right answer.", "a wrong one.")
 Correct: the right answer.
