@@ -15,7 +15,8 @@
   step), forget-bias and chrono init
 - ``config``: TrainConfig and History: what every trainer (torch, truncated BPTT, NumPy) is given
   and records
-- ``train``: fit, evaluate, predict, metrics; runs over seeds
+- ``train``: fit, evaluate, predict, metrics
+- ``seeds``: results over seeds: one training recipe run once per seed, and its results summarised
 - ``tbptt``: truncated backpropagation through time over long streams
 - ``experiment``: the comparison runner: tasks, named models, one budget, runs over seeds, k-of-n
   tables

@@ -51,6 +51,7 @@ def build_cases() -> dict[str, dict[str, list]]:
         numpy_nn,
         probes,
         reviews,
+        seeds,
         stats,
         tbptt,
         text,
@@ -262,26 +263,6 @@ def build_cases() -> dict[str, dict[str, list]]:
                     lambda: train.fit(seq(), (X1, y1), (X1, y1), nn.MSELoss(), epochs=0),
                 ),
             ],
-            "fit_seeds": [
-                (
-                    "seeds",
-                    "empty",
-                    lambda: train.fit_seeds(seq, [], (X1, y1), (X1, y1), nn.MSELoss()),
-                )
-            ],
-            "fit_seeds_test": [
-                (
-                    "seeds",
-                    "empty",
-                    lambda: train.fit_seeds_test(
-                        seq, [], (X1, y1), (X1, y1), (X1, y1), nn.MSELoss(), None
-                    ),
-                )
-            ],
-            "spread": [("values", "empty", lambda: train.spread([]))],
-            "first_epoch_below": [
-                ("threshold", "NaN", lambda: train.first_epoch_below([1.0], NAN))
-            ],
             "per_step_cross_entropy": [
                 (
                     "y",
@@ -301,6 +282,28 @@ def build_cases() -> dict[str, dict[str, list]]:
                 )
             ],
             "describe": [("config", "a dict", lambda: train.describe({"epochs": 1}))],
+        },
+        "seeds": {
+            "fit_seeds": [
+                (
+                    "seeds",
+                    "empty",
+                    lambda: seeds.fit_seeds(seq, [], (X1, y1), (X1, y1), nn.MSELoss()),
+                )
+            ],
+            "fit_seeds_test": [
+                (
+                    "seeds",
+                    "empty",
+                    lambda: seeds.fit_seeds_test(
+                        seq, [], (X1, y1), (X1, y1), (X1, y1), nn.MSELoss(), None
+                    ),
+                )
+            ],
+            "spread": [("values", "empty", lambda: seeds.spread([]))],
+            "first_epoch_below": [
+                ("threshold", "NaN", lambda: seeds.first_epoch_below([1.0], NAN))
+            ],
         },
         "tbptt": {
             "batchify": [("n_streams", "zero", lambda: tbptt.batchify(torch.arange(10), 0))],
@@ -1064,7 +1067,8 @@ EXEMPT: dict[str, str | dict[str, str]] = {
     "gates": {"CellStep": _RECORD},
     "experiment": {"Task": _RECORD, "Run": _RECORD, "Summary": _RECORD},
     "config": {"History": _RECORD},
-    "train": {"Scored": _RECORD, "default_device": "takes no arguments"},
+    "train": {"default_device": "takes no arguments"},
+    "seeds": {"Scored": _RECORD},
     "probes": {"GateTrace": _RECORD},
     "reviews": {
         "Review": _RECORD,
@@ -1106,7 +1110,7 @@ def _merge(cases: dict, more: dict) -> dict:
 
 def _more_cases() -> dict[str, dict[str, list]]:
     """Bad inputs found after the first table (issue 17's examples, methods included)."""
-    from lstmbook import classify, experiment, models, numpy_nn, probes, tbptt, text, train
+    from lstmbook import classify, experiment, models, numpy_nn, probes, seeds, tbptt, text, train
 
     X1, y1 = np.zeros((8, 5, 1), np.float32), np.zeros(8, np.float32)
     seq = lambda out=1: models.SequenceModel(1, 4, out)  # noqa: E731
@@ -1168,12 +1172,14 @@ def _more_cases() -> dict[str, dict[str, list]]:
             "per_step_cross_entropy": [
                 ("logits", "a list", lambda: train.per_step_cross_entropy([1.0], torch.zeros(1)))
             ],
+        },
+        "seeds": {
             "spread": [
-                ("values", "NaN", lambda: train.spread([NAN, 1.0])),
-                ("values", "a string", lambda: train.spread("12")),
+                ("values", "NaN", lambda: seeds.spread([NAN, 1.0])),
+                ("values", "a string", lambda: seeds.spread("12")),
             ],
             "first_epoch_below": [
-                ("values", "a string", lambda: train.first_epoch_below("abc", 0.1))
+                ("values", "a string", lambda: seeds.first_epoch_below("abc", 0.1))
             ],
         },
         "models": {

@@ -19,16 +19,10 @@ from lstmbook.probes import (
     random_recurrent_cell,
     step_lengths,
 )
+from lstmbook.seeds import first_epoch_below, fit_seeds, fit_seeds_test, spread
 from lstmbook.tbptt import batchify, detach_state, evaluate_chunks, fit_tbptt, tbptt_epoch
 from lstmbook.text import review_tensors
-from lstmbook.train import (
-    first_epoch_below,
-    fit_seeds,
-    fit_seeds_test,
-    per_step_accuracy,
-    per_step_cross_entropy,
-    spread,
-)
+from lstmbook.train import per_step_accuracy, per_step_cross_entropy
 
 # Seeds ------------------------------------------------------------------------------------------
 
