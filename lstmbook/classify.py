@@ -158,6 +158,14 @@ class LSTMTextClassifier(nn.Module):
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
         if not isinstance(tokens, Tensor) or tokens.is_floating_point():
             raise TypeError(f"tokens must be a tensor of integer ids, got {_kind(tokens)}")
+        if tokens.numel():  # one min/max per call: an id outside the embedding fails opaquely
+            low, high = (int(v) for v in torch.aminmax(tokens))
+            size = self.embedding.num_embeddings
+            if low < 0 or high >= size:
+                raise ValueError(
+                    f"tokens must be ids from 0 to {size - 1} (vocab_size={size}), "
+                    f"got ids from {low} to {high}"
+                )
         return self.head(self.dropout(self.final_state(tokens, lengths)))
 
 

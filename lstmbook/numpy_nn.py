@@ -52,6 +52,11 @@ class Linear:
         return {"W": self.W, "b": self.b}
 
     def forward(self, x: Array) -> Array:
+        if np.ndim(x) < 1 or np.shape(x)[-1] != self.W.shape[1]:  # a shape check, no data scan
+            raise ValueError(
+                f"x must have {self.W.shape[1]} features (in_features) in its last axis, "
+                f"got shape {np.shape(x)}"
+            )
         self._x = x
         return x @ self.W.T + self.b
 
@@ -201,6 +206,11 @@ def _training_data(X: ArrayLike, y: ArrayLike, dtype: Any) -> tuple[Array, NDArr
     return X, y
 
 
+def _check_config(config: object) -> None:
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+
+
 def train_classifier(
     X: ArrayLike,
     y: ArrayLike,
@@ -218,6 +228,7 @@ def train_classifier(
     From ``config`` it reads ``batch_size``, ``lr``, ``clip_grad_norm`` and ``seed`` (the
     initialisation and the order of the batches); the history holds ``step_loss`` and
     ``step_grad_norm`` (before clipping)."""
+    _check_config(config)
     config = config or TrainConfig()
     hidden_size = positive_int("hidden_size", hidden_size)
     X, y = _training_data(X, y, dtype)

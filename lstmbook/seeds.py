@@ -134,6 +134,12 @@ def spread(values: Sequence[float], fmt: str = ".3f") -> str:
     >>> spread([2e-4, 1e-4], fmt=".1e")
     '1.5e-04 (1.0e-04 to 2.0e-04)'
     """
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '.3f', got {type(fmt).__name__}")
+    try:
+        format(0.0, fmt)
+    except ValueError:
+        raise ValueError(f"fmt must be a format for a float, such as '.3f', got {fmt!r}") from None
     if isinstance(values, str) or not isinstance(values, Iterable):
         raise TypeError(f"values must be a list of numbers, got {type(values).__name__}")
     values = [real("values", float(v)) for v in values]  # NaN or inf: refused

@@ -1177,6 +1177,7 @@ def _more_cases() -> dict[str, dict[str, list]]:
             "spread": [
                 ("values", "NaN", lambda: seeds.spread([NAN, 1.0])),
                 ("values", "a string", lambda: seeds.spread("12")),
+                ("fmt", "not a float format ('q')", lambda: seeds.spread([1.0], fmt="q")),
             ],
             "first_epoch_below": [
                 ("values", "a string", lambda: seeds.first_epoch_below("abc", 0.1))
@@ -1227,6 +1228,16 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     "float",
                     lambda: classify.LSTMTextClassifier(10, 2)(torch.zeros(2, 3)),
                 ),
+                (
+                    "tokens",
+                    "an id >= vocab_size",
+                    lambda: classify.LSTMTextClassifier(10, 2)(torch.tensor([[1, 10]])),
+                ),
+                (
+                    "tokens",
+                    "a negative id",
+                    lambda: classify.LSTMTextClassifier(10, 2)(torch.tensor([[-1, 2]])),
+                ),
             ],
         },
         "text": {
@@ -1270,6 +1281,22 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     "grads",
                     "a missing key (step)",
                     lambda: numpy_nn.Adam({"w": np.ones(2)}).step({}),
+                )
+            ],
+            "Linear": [
+                (
+                    "x",
+                    "the wrong feature size",
+                    lambda: numpy_nn.Linear(3, 2).forward(np.zeros((4, 5), np.float32)),
+                )
+            ],
+            "train_classifier": [
+                (
+                    "config",
+                    "a dict",
+                    lambda: numpy_nn.train_classifier(
+                        np.zeros((4, 3, 1)), np.zeros(4, int), config={"epochs": 1}
+                    ),
                 )
             ],
         },
