@@ -56,13 +56,14 @@ book: $(INSTALLED) $(VENDOR)/static/.done
 test: $(INSTALLED) $(VENDOR)/static/.done
 	$(BIN)/ruff check lstmbook tests _ext chapters conftest.py
 	$(BIN)/ruff format --check lstmbook tests _ext conftest.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 	$(MAKE) nbval-emulated
 
-# Two chapters at a time (one kernel per core, one thread each); nbval needs a file per worker.
-# Without AVX the training cells run slower: a cell may take up to 600 s instead of 300.
+# Two workers: conftest.py keeps each chapter (one kernel) and the built book's tests (one build)
+# on one worker. Here a chapter at a time per core, one thread each. Without AVX the training
+# cells run slower: a cell may take up to 600 s instead of 300.
 nbval-emulated: $(INSTALLED)
-	$(EMULATED) LSTMBOOK_NO_PROGRESS=1 $(BIN)/python -m pytest chapters -n 2 --dist loadfile -q \
+	$(EMULATED) LSTMBOOK_NO_PROGRESS=1 $(BIN)/python -m pytest chapters -n 2 -q \
 		--nbval-cell-timeout=600
 
 # The edit-test loop: lint, unit tests and doctests (no chapter execution, no book build).

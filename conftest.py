@@ -1,9 +1,9 @@
-"""Shared test set-up: the Agg backend, and a per-chapter execution-time report for nbval runs."""
+"""Shared test set-up: the Agg backend, a per-chapter execution-time report for nbval runs, and
+the way ``pytest -n 2`` shares the tests out between its workers."""
 
 import os
 import shutil
 import subprocess
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,12 +19,33 @@ JUPYTER_BOOK = shutil.which("jupyter-book") or str(ROOT / ".venv/bin/jupyter-boo
 _chapter_seconds: dict[str, float] = defaultdict(float)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    start = time.perf_counter()
-    yield
-    if item.path.suffix == ".ipynb":
-        _chapter_seconds[item.path.name] += time.perf_counter() - start
+BOOK_TESTS = "tests/book/"  # every test there needs the one session-scoped book build
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``pytest -n N``: each test file to one worker, and the built book's tests together.
+
+    A chapter's cells share one kernel, so a notebook must stay on one worker (as xdist's
+    ``loadfile``); the tests in ``tests/book/`` share one build, so they go to one worker too.
+    (``--dist loadgroup`` would do the same from markers, but xdist 3.8 cannot rename the test
+    ids of pytest 9.)
+    """
+    from xdist.scheduler import LoadFileScheduling
+
+    class ChapterScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return BOOK_TESTS if path.startswith(BOOK_TESTS) else path
+
+    return ChapterScheduling(config, log)
+
+
+def pytest_runtest_logreport(report):
+    """Add a cell's run time to its chapter's (xdist's controller gets the workers' reports)."""
+    path = report.nodeid.split("::", 1)[0]
+    if report.when == "call" and path.endswith(".ipynb"):
+        _chapter_seconds[Path(path).name] += report.duration
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -33,6 +54,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("chapter execution time (nbval)")
     for name, seconds in sorted(_chapter_seconds.items()):
         terminalreporter.write_line(f"{name:40s} {seconds:7.1f} s")
+    terminalreporter.write_line(f"{'all chapters':40s} {sum(_chapter_seconds.values()):7.1f} s")
 
 
 def build(source: Path, output: Path) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.page_check import CHROMIUM, open_offline
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.build
 

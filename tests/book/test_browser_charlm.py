@@ -11,7 +11,7 @@ import pytest
 
 from tests.page_check import CHROMIUM, open_offline
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.build
 
