@@ -27,7 +27,10 @@
 - ``text``: tokens, vocabulary, padded batches of ids, length-bucketed loaders
 - ``classify``: the LSTM text classifier, the fitted pipeline with save and load, the bag-of-words
   baseline
-- ``widgets``: the slider explorers and the live text demo: the one module that loads ipywidgets
+- ``widgets``: the slider explorers (live and kernel-less), the cell stepper and the text and
+  sample demos: the one module that loads ipywidgets
+- ``explorer_plots``: what the explorers draw, without widgets: each figure drawn once and updated
+  in place, its sliders, PNG frames
 - ``diagram``: the cell diagrams (LSTM, peephole, CIFG, NFG, GRU, plain RNN), path by path
 - ``unrolled``: pictures of networks unrolled in time (BPTT; a two-layer bidirectional LSTM)
 - ``layouts``: pictures of batches (padding and packing; a stream cut for truncated BPTT)
@@ -62,7 +65,7 @@
 Symbols used throughout: ``B`` batch, ``T`` time steps, ``D`` (or ``I``) input features, ``H``
 hidden units, ``G`` gate blocks; ``W_ih`` (NumPy) is ``weight_ih`` (torch), shape ``(G*H, D)``.
 The NumPy chapters' modules (``gates``, ``numpy_lstm``, ``numpy_nn``, ``config``, ``gradcheck``,
-``data``) load neither torch nor ipywidgets (``tests/test_import_layers.py``).
+``data``, ``explorer_plots``) load neither torch nor ipywidgets (``tests/test_import_layers.py``).
 """
 
 __version__ = "0.1.0"

@@ -1057,6 +1057,7 @@ EXEMPT: dict[str, str | dict[str, str]] = {
     "plots": _PLOT,
     "diagram": _PLOT,
     "widgets": _PLOT,
+    "explorer_plots": _PLOT,
     "style": "one call with no arguments (the figure style)",
     "exercises": "the checkers' own helpers: the checker contract (tests/test_checkers.py)",
     "validate": "the checks themselves: doctested, and tests/test_validate.py",
