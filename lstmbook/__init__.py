@@ -25,8 +25,10 @@
 - ``plots``: every training and comparison figure
 - ``reviews``: the Rotten Tomatoes reviews: read, normalise, de-duplicate, split
 - ``text``: tokens, vocabulary, padded batches of ids, length-bucketed loaders
-- ``classify``: the LSTM text classifier, the fitted pipeline with save and load, the bag-of-words
-  baseline
+- ``text_models``: the text classifiers' networks: an LSTM over word embeddings read packed (or,
+  the pitfall, at the padded last step), and the bag-of-words baseline
+- ``classify``: the text classifier as a fitted pipeline: TextConfig, fit (LSTM or bag of words),
+  predict, score, save and load
 - ``widgets``: the slider explorers (live and kernel-less), the cell stepper and the text and
   sample demos: the one module that loads ipywidgets
 - ``explorer_plots``: what the explorers draw, without widgets: each figure drawn once and updated

@@ -55,6 +55,7 @@ def build_cases() -> dict[str, dict[str, list]]:
         stats,
         tbptt,
         text,
+        text_models,
         train,
     )
 
@@ -461,7 +462,7 @@ def build_cases() -> dict[str, dict[str, list]]:
                     "ids",
                     "rank 2",
                     lambda: probes.gate_trace(
-                        classify.LSTMTextClassifier(10, 2, 4, 3),
+                        text_models.LSTMTextClassifier(10, 2, 4, 3),
                         torch.zeros(2, 3, dtype=torch.long),
                     ),
                 )
@@ -470,7 +471,9 @@ def build_cases() -> dict[str, dict[str, list]]:
                 (
                     "model",
                     "three classes",
-                    lambda: probes.forward_vote(classify.LSTMTextClassifier(10, 3, 4, 3), [[2, 3]]),
+                    lambda: probes.forward_vote(
+                        text_models.LSTMTextClassifier(10, 3, 4, 3), [[2, 3]]
+                    ),
                 )
             ],
             "input_sensitivity": [
@@ -558,15 +561,22 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("max_len", "negative", lambda: text.review_tensors(n_train=10, max_len=-1))
             ],
         },
-        "classify": {
+        "text_models": {
             "LSTMTextClassifier": [
                 (
                     "bidirectional",
                     "the string 'no'",
-                    lambda: classify.LSTMTextClassifier(10, 2, bidirectional="no"),
+                    lambda: text_models.LSTMTextClassifier(10, 2, bidirectional="no"),
                 ),
-                ("hidden_size", "zero", lambda: classify.LSTMTextClassifier(10, 2, hidden_size=0)),
+                (
+                    "hidden_size",
+                    "zero",
+                    lambda: text_models.LSTMTextClassifier(10, 2, hidden_size=0),
+                ),
             ],
+            "BagOfWords": [("vocab_size", "zero", lambda: text_models.BagOfWords(0, 2))],
+        },
+        "classify": {
             "TextConfig": [
                 ("batch_size", "zero", lambda: classify.TextConfig(batch_size=0)),
                 ("max_len", "negative", lambda: classify.TextConfig(max_len=-1)),
@@ -582,7 +592,6 @@ def build_cases() -> dict[str, dict[str, list]]:
             "load_text_classifier": [
                 ("path", "a number", lambda: classify.load_text_classifier(3))
             ],
-            "BagOfWords": [("vocab_size", "zero", lambda: classify.BagOfWords(0, 2))],
             "fit_bag_of_words": [
                 ("train_texts", "one string", lambda: classify.fit_bag_of_words("a b", ["x"]))
             ],
@@ -1111,13 +1120,24 @@ def _merge(cases: dict, more: dict) -> dict:
 
 def _more_cases() -> dict[str, dict[str, list]]:
     """Bad inputs found after the first table (issue 17's examples, methods included)."""
-    from lstmbook import classify, experiment, models, numpy_nn, probes, seeds, tbptt, text, train
+    from lstmbook import (
+        classify,
+        experiment,
+        models,
+        numpy_nn,
+        probes,
+        seeds,
+        tbptt,
+        text,
+        text_models,
+        train,
+    )
 
     X1, y1 = np.zeros((8, 5, 1), np.float32), np.zeros(8, np.float32)
     seq = lambda out=1: models.SequenceModel(1, 4, out)  # noqa: E731
     vocab = text.Vocabulary.build([["a"]], min_freq=1)
     bow = lambda: classify.TextClassifier(  # noqa: E731
-        classify.BagOfWords(3, 2), vocab, ["x", "y"], classify.TextConfig(model="bag_of_words")
+        text_models.BagOfWords(3, 2), vocab, ["x", "y"], classify.TextConfig(model="bag_of_words")
     )
     mse = nn.MSELoss()
     ce = nn.CrossEntropyLoss()
@@ -1213,31 +1233,33 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     lambda: classify.fit_text_classifier(["a", "b"], ["x", "y"], config={}),
                 ),
             ],
+        },
+        "text_models": {
             "LSTMTextClassifier": [
                 (
                     "forget_bias",
                     "NaN",
-                    lambda: classify.LSTMTextClassifier(10, 2, forget_bias=NAN),
+                    lambda: text_models.LSTMTextClassifier(10, 2, forget_bias=NAN),
                 ),
                 (
                     "pad_id",
                     "above vocab_size",
-                    lambda: classify.LSTMTextClassifier(10, 2, pad_id=20),
+                    lambda: text_models.LSTMTextClassifier(10, 2, pad_id=20),
                 ),
                 (
                     "tokens",
                     "float",
-                    lambda: classify.LSTMTextClassifier(10, 2)(torch.zeros(2, 3)),
+                    lambda: text_models.LSTMTextClassifier(10, 2)(torch.zeros(2, 3)),
                 ),
                 (
                     "tokens",
                     "an id >= vocab_size",
-                    lambda: classify.LSTMTextClassifier(10, 2)(torch.tensor([[1, 10]])),
+                    lambda: text_models.LSTMTextClassifier(10, 2)(torch.tensor([[1, 10]])),
                 ),
                 (
                     "tokens",
                     "a negative id",
-                    lambda: classify.LSTMTextClassifier(10, 2)(torch.tensor([[-1, 2]])),
+                    lambda: text_models.LSTMTextClassifier(10, 2)(torch.tensor([[-1, 2]])),
                 ),
             ],
         },
@@ -1311,7 +1333,7 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     "tokens",
                     "fewer than the ids",
                     lambda: probes.gate_trace(
-                        classify.LSTMTextClassifier(10, 2, 4, 3), torch.tensor([2, 3]), ["a"]
+                        text_models.LSTMTextClassifier(10, 2, 4, 3), torch.tensor([2, 3]), ["a"]
                     ),
                 )
             ],
