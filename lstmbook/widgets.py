@@ -257,7 +257,7 @@ def sample_explorer(samples: dict[float, str], start: float = 1.0):
 
 class LiveSampler:
     """Live (needs a kernel): a temperature slider that draws a new sample from ``lm`` (a
-    ``lstmbook.charlm.CharLM``) whenever it moves."""
+    ``lstmbook.char_model.CharLM``) whenever it moves."""
 
     def __init__(self, lm, n_chars: int = 400, prompt: str = "", seed: int = 0):
         self.lm, self.n_chars, self.prompt, self.seed = lm, n_chars, prompt, seed

@@ -646,6 +646,8 @@ def _cell():
 def build_new_cases() -> dict[str, dict[str, list]]:
     # imported when the cases are built, not when the tests are collected
     from lstmbook import (
+        char_model,
+        char_net,
         charlm,
         compare_modern,
         forecast,
@@ -667,41 +669,47 @@ def build_new_cases() -> dict[str, dict[str, list]]:
     p2 = _params()
     _core = lambda name, h: compare_modern.core(name, 1, h, 8)  # noqa: E731
     return {
-        "charlm": {
-            "CharLM": [("vocab", "empty", lambda: charlm.CharLM("", charlm.CharNet(2, 4), {}))],
+        "char_model": {
+            "CharLM": [
+                ("vocab", "empty", lambda: char_model.CharLM("", char_net.CharNet(2, 4), {}))
+            ],
+            "load_char_lm": [("path", "not a path", lambda: char_model.load_char_lm(5))],
+        },
+        "char_net": {
             "CharNet": [
-                ("hidden_size", "zero", lambda: charlm.CharNet(3, 0)),
-                ("vocab_size", "zero", lambda: charlm.CharNet(0, 4)),
-                ("cell", "unknown", lambda: charlm.CharNet(3, 4, cell="transformer")),
-                ("num_layers", "zero", lambda: charlm.CharNet(3, 4, num_layers=0)),
+                ("hidden_size", "zero", lambda: char_net.CharNet(3, 0)),
+                ("vocab_size", "zero", lambda: char_net.CharNet(0, 4)),
+                ("cell", "unknown", lambda: char_net.CharNet(3, 4, cell="transformer")),
+                ("num_layers", "zero", lambda: char_net.CharNet(3, 4, num_layers=0)),
             ],
             "chunk_loss": [
                 (
                     "ids",
                     "one dimension",
-                    lambda: charlm.chunk_loss(
-                        charlm.CharNet(3, 4), torch.zeros(5, dtype=torch.long)
+                    lambda: char_net.chunk_loss(
+                        char_net.CharNet(3, 4), torch.zeros(5, dtype=torch.long)
                     ),
                 ),
                 (
                     "ids",
                     "an id out of range",
-                    lambda: charlm.chunk_loss(
-                        charlm.CharNet(3, 4), torch.full((1, 5), 7, dtype=torch.long)
+                    lambda: char_net.chunk_loss(
+                        char_net.CharNet(3, 4), torch.full((1, 5), 7, dtype=torch.long)
                     ),
                 ),
             ],
+            "matched_hidden_size": [
+                ("cell", "unknown", lambda: char_net.matched_hidden_size("foo", 1000, 10)),
+                ("n_parameters", "zero", lambda: char_net.matched_hidden_size("lstm", 0, 10)),
+            ],
+        },
+        "charlm": {
             "fit_char_lm": [
                 ("steps", "zero", lambda: charlm.fit_char_lm("abcabcabc" * 20, steps=0)),
                 ("text", "empty", lambda: charlm.fit_char_lm("")),
                 ("seed", "a float", lambda: charlm.fit_char_lm("abcabcabc" * 20, seed=0.5)),
             ],
             "heading_feature": [("text", "not a string", lambda: charlm.heading_feature(5))],
-            "load_char_lm": [("path", "not a path", lambda: charlm.load_char_lm(5))],
-            "matched_hidden_size": [
-                ("cell", "unknown", lambda: charlm.matched_hidden_size("foo", 1000, 10)),
-                ("n_parameters", "zero", lambda: charlm.matched_hidden_size("lstm", 0, 10)),
-            ],
         },
         "ngram": {
             "KneserNey": [
@@ -1086,10 +1094,8 @@ EXEMPT: dict[str, str | dict[str, str]] = {
         "data_path": "takes no arguments",
     },
     "units": {"Unit": _RECORD},
-    "charlm": {
-        "History": _RECORD,
-        "main": "a command-line tool: argparse checks its arguments",
-    },
+    "char_model": {"History": _RECORD},
+    "charlm": {"main": "a command-line tool: argparse checks its arguments"},
     "compare_modern": {
         "Result": _RECORD,
         "main": "a command-line tool: argparse checks its arguments",
