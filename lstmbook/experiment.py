@@ -70,8 +70,12 @@ class Task:
         return int(self.train[0].shape[1])
 
 
-def _parts(X: NDArray, y: NDArray, n_val: int, n_test: int, seed: int) -> tuple[Pair, Pair, Pair]:
-    return split(X, y, val=n_val / len(X), test=n_test / len(X), seed=seed)
+def _task(name: str, data: Pair, n_val: int, n_test: int, *scoring, output_size: int) -> Task:
+    """The task ``name`` on ``data``, split (seed 0) into ``n_val`` validation and ``n_test``
+    test sequences and the rest for training; ``scoring`` is ``loss_fn, metric, metric_name``."""
+    X, y = data
+    train, val, test = split(X, y, val=n_val / len(X), test=n_test / len(X), seed=0)
+    return Task(name, train, val, test, *scoring, output_size=output_size)
 
 
 def adding_task(T: int = 20, n_train: int = 1600, n_val: int = 400, n_test: int = 1000) -> Task:
@@ -85,18 +89,9 @@ def adding_task(T: int = 20, n_train: int = 1600, n_val: int = 400, n_test: int 
     >>> task.input_size, task.T, len(task.train[0]), task.metric_name
     (2, 10, 8, 'within 0.04')
     """
-    X, y = adding_problem(n_train + n_val + n_test, T, seed=0)
-    train, val, test = _parts(X, y, n_val, n_test, seed=0)
-    return Task(
-        f"adding problem, T = {T}",
-        train,
-        val,
-        test,
-        nn.MSELoss(),
-        within(ADDING_TOLERANCE),
-        f"within {ADDING_TOLERANCE}",
-        output_size=1,
-    )
+    data = adding_problem(n_train + n_val + n_test, T, seed=0)
+    scoring = nn.MSELoss(), within(ADDING_TOLERANCE), f"within {ADDING_TOLERANCE}"
+    return _task(f"adding problem, T = {T}", data, n_val, n_test, *scoring, output_size=1)
 
 
 def first_last_classification(
@@ -110,18 +105,9 @@ def first_last_classification(
     >>> first_last_classification(T=12, window=2, n_train=8, n_val=4, n_test=4).output_size
     2
     """
-    X, y = first_last_task(n_train + n_val + n_test, T, window, seed=0)
-    train, val, test = _parts(X, y, n_val, n_test, seed=0)
-    return Task(
-        f"first + last, T = {T}",
-        train,
-        val,
-        test,
-        nn.CrossEntropyLoss(),
-        accuracy,
-        "accuracy",
-        output_size=2,
-    )
+    data = first_last_task(n_train + n_val + n_test, T, window, seed=0)
+    scoring = nn.CrossEntropyLoss(), accuracy, "accuracy"
+    return _task(f"first + last, T = {T}", data, n_val, n_test, *scoring, output_size=2)
 
 
 #: Every model of the chapter: ``name -> builder(input_size, hidden_size, output_size)``.

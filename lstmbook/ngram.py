@@ -4,7 +4,7 @@
 - :class:`Unigram`: each character with its frequency, whatever came before;
 - :class:`KneserNey`: an interpolated Kneser-Ney character n-gram model.
 
-Both models are scored as :class:`lstmbook.charlm.CharLM` is, in bits per character.
+Both models are scored as :class:`lstmbook.char_model.CharLM` is, in bits per character.
 NumPy only: torch is not imported.
 """
 

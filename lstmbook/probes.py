@@ -34,8 +34,8 @@ from lstmbook.cells import LSTMCell
 from lstmbook.models import LearnedInitialState
 from lstmbook.text import pad_batch
 
-if TYPE_CHECKING:  # for annotations only: classify imports this module
-    from lstmbook.classify import LSTMTextClassifier
+if TYPE_CHECKING:  # for annotations only
+    from lstmbook.text_models import LSTMTextClassifier
 from lstmbook.train import make_loader
 
 
@@ -337,7 +337,7 @@ def forward_vote(
     final state after each list of ids. Run on shortened lists (say the last ``k`` ids), it
     shows how much the words before them still move the forward direction's vote.
 
-    >>> from lstmbook.classify import LSTMTextClassifier
+    >>> from lstmbook.text_models import LSTMTextClassifier
     >>> model = LSTMTextClassifier(10, 2, embedding_dim=4, hidden_size=3)
     >>> forward_vote(model.eval(), [[2, 3, 4], [5]]).shape
     (2,)

@@ -14,7 +14,8 @@ The pieces, in the order a sentence meets them:
 - :func:`distinctive_words` and :func:`confusion_matrix`: what a corpus and a classifier show;
 - chapter 5's exercise checkers are in :mod:`lstmbook.exercises.text`.
 
-The classifiers that read these batches are in :mod:`lstmbook.classify`.
+The classifiers that read these batches are in :mod:`lstmbook.text_models`, and the fitted
+pipeline in :mod:`lstmbook.classify`.
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ def build_cases() -> dict[str, dict[str, list]]:
         stats,
         tbptt,
         text,
+        text_models,
         train,
     )
 
@@ -461,7 +462,7 @@ def build_cases() -> dict[str, dict[str, list]]:
                     "ids",
                     "rank 2",
                     lambda: probes.gate_trace(
-                        classify.LSTMTextClassifier(10, 2, 4, 3),
+                        text_models.LSTMTextClassifier(10, 2, 4, 3),
                         torch.zeros(2, 3, dtype=torch.long),
                     ),
                 )
@@ -470,7 +471,9 @@ def build_cases() -> dict[str, dict[str, list]]:
                 (
                     "model",
                     "three classes",
-                    lambda: probes.forward_vote(classify.LSTMTextClassifier(10, 3, 4, 3), [[2, 3]]),
+                    lambda: probes.forward_vote(
+                        text_models.LSTMTextClassifier(10, 3, 4, 3), [[2, 3]]
+                    ),
                 )
             ],
             "input_sensitivity": [
@@ -558,15 +561,22 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("max_len", "negative", lambda: text.review_tensors(n_train=10, max_len=-1))
             ],
         },
-        "classify": {
+        "text_models": {
             "LSTMTextClassifier": [
                 (
                     "bidirectional",
                     "the string 'no'",
-                    lambda: classify.LSTMTextClassifier(10, 2, bidirectional="no"),
+                    lambda: text_models.LSTMTextClassifier(10, 2, bidirectional="no"),
                 ),
-                ("hidden_size", "zero", lambda: classify.LSTMTextClassifier(10, 2, hidden_size=0)),
+                (
+                    "hidden_size",
+                    "zero",
+                    lambda: text_models.LSTMTextClassifier(10, 2, hidden_size=0),
+                ),
             ],
+            "BagOfWords": [("vocab_size", "zero", lambda: text_models.BagOfWords(0, 2))],
+        },
+        "classify": {
             "TextConfig": [
                 ("batch_size", "zero", lambda: classify.TextConfig(batch_size=0)),
                 ("max_len", "negative", lambda: classify.TextConfig(max_len=-1)),
@@ -582,7 +592,6 @@ def build_cases() -> dict[str, dict[str, list]]:
             "load_text_classifier": [
                 ("path", "a number", lambda: classify.load_text_classifier(3))
             ],
-            "BagOfWords": [("vocab_size", "zero", lambda: classify.BagOfWords(0, 2))],
             "fit_bag_of_words": [
                 ("train_texts", "one string", lambda: classify.fit_bag_of_words("a b", ["x"]))
             ],
@@ -637,6 +646,8 @@ def _cell():
 def build_new_cases() -> dict[str, dict[str, list]]:
     # imported when the cases are built, not when the tests are collected
     from lstmbook import (
+        char_model,
+        char_net,
         charlm,
         compare_modern,
         forecast,
@@ -658,41 +669,47 @@ def build_new_cases() -> dict[str, dict[str, list]]:
     p2 = _params()
     _core = lambda name, h: compare_modern.core(name, 1, h, 8)  # noqa: E731
     return {
-        "charlm": {
-            "CharLM": [("vocab", "empty", lambda: charlm.CharLM("", charlm.CharNet(2, 4), {}))],
+        "char_model": {
+            "CharLM": [
+                ("vocab", "empty", lambda: char_model.CharLM("", char_net.CharNet(2, 4), {}))
+            ],
+            "load_char_lm": [("path", "not a path", lambda: char_model.load_char_lm(5))],
+        },
+        "char_net": {
             "CharNet": [
-                ("hidden_size", "zero", lambda: charlm.CharNet(3, 0)),
-                ("vocab_size", "zero", lambda: charlm.CharNet(0, 4)),
-                ("cell", "unknown", lambda: charlm.CharNet(3, 4, cell="transformer")),
-                ("num_layers", "zero", lambda: charlm.CharNet(3, 4, num_layers=0)),
+                ("hidden_size", "zero", lambda: char_net.CharNet(3, 0)),
+                ("vocab_size", "zero", lambda: char_net.CharNet(0, 4)),
+                ("cell", "unknown", lambda: char_net.CharNet(3, 4, cell="transformer")),
+                ("num_layers", "zero", lambda: char_net.CharNet(3, 4, num_layers=0)),
             ],
             "chunk_loss": [
                 (
                     "ids",
                     "one dimension",
-                    lambda: charlm.chunk_loss(
-                        charlm.CharNet(3, 4), torch.zeros(5, dtype=torch.long)
+                    lambda: char_net.chunk_loss(
+                        char_net.CharNet(3, 4), torch.zeros(5, dtype=torch.long)
                     ),
                 ),
                 (
                     "ids",
                     "an id out of range",
-                    lambda: charlm.chunk_loss(
-                        charlm.CharNet(3, 4), torch.full((1, 5), 7, dtype=torch.long)
+                    lambda: char_net.chunk_loss(
+                        char_net.CharNet(3, 4), torch.full((1, 5), 7, dtype=torch.long)
                     ),
                 ),
             ],
+            "matched_hidden_size": [
+                ("cell", "unknown", lambda: char_net.matched_hidden_size("foo", 1000, 10)),
+                ("n_parameters", "zero", lambda: char_net.matched_hidden_size("lstm", 0, 10)),
+            ],
+        },
+        "charlm": {
             "fit_char_lm": [
                 ("steps", "zero", lambda: charlm.fit_char_lm("abcabcabc" * 20, steps=0)),
                 ("text", "empty", lambda: charlm.fit_char_lm("")),
                 ("seed", "a float", lambda: charlm.fit_char_lm("abcabcabc" * 20, seed=0.5)),
             ],
             "heading_feature": [("text", "not a string", lambda: charlm.heading_feature(5))],
-            "load_char_lm": [("path", "not a path", lambda: charlm.load_char_lm(5))],
-            "matched_hidden_size": [
-                ("cell", "unknown", lambda: charlm.matched_hidden_size("foo", 1000, 10)),
-                ("n_parameters", "zero", lambda: charlm.matched_hidden_size("lstm", 0, 10)),
-            ],
         },
         "ngram": {
             "KneserNey": [
@@ -1057,6 +1074,7 @@ EXEMPT: dict[str, str | dict[str, str]] = {
     "plots": _PLOT,
     "diagram": _PLOT,
     "widgets": _PLOT,
+    "explorer_plots": _PLOT,
     "style": "one call with no arguments (the figure style)",
     "exercises": "the checkers' own helpers: the checker contract (tests/test_checkers.py)",
     "validate": "the checks themselves: doctested, and tests/test_validate.py",
@@ -1076,10 +1094,8 @@ EXEMPT: dict[str, str | dict[str, str]] = {
         "data_path": "takes no arguments",
     },
     "units": {"Unit": _RECORD},
-    "charlm": {
-        "History": _RECORD,
-        "main": "a command-line tool: argparse checks its arguments",
-    },
+    "char_model": {"History": _RECORD},
+    "charlm": {"main": "a command-line tool: argparse checks its arguments"},
     "compare_modern": {
         "Result": _RECORD,
         "main": "a command-line tool: argparse checks its arguments",
@@ -1110,13 +1126,24 @@ def _merge(cases: dict, more: dict) -> dict:
 
 def _more_cases() -> dict[str, dict[str, list]]:
     """Bad inputs found after the first table (issue 17's examples, methods included)."""
-    from lstmbook import classify, experiment, models, numpy_nn, probes, seeds, tbptt, text, train
+    from lstmbook import (
+        classify,
+        experiment,
+        models,
+        numpy_nn,
+        probes,
+        seeds,
+        tbptt,
+        text,
+        text_models,
+        train,
+    )
 
     X1, y1 = np.zeros((8, 5, 1), np.float32), np.zeros(8, np.float32)
     seq = lambda out=1: models.SequenceModel(1, 4, out)  # noqa: E731
     vocab = text.Vocabulary.build([["a"]], min_freq=1)
     bow = lambda: classify.TextClassifier(  # noqa: E731
-        classify.BagOfWords(3, 2), vocab, ["x", "y"], classify.TextConfig(model="bag_of_words")
+        text_models.BagOfWords(3, 2), vocab, ["x", "y"], classify.TextConfig(model="bag_of_words")
     )
     mse = nn.MSELoss()
     ce = nn.CrossEntropyLoss()
@@ -1212,31 +1239,33 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     lambda: classify.fit_text_classifier(["a", "b"], ["x", "y"], config={}),
                 ),
             ],
+        },
+        "text_models": {
             "LSTMTextClassifier": [
                 (
                     "forget_bias",
                     "NaN",
-                    lambda: classify.LSTMTextClassifier(10, 2, forget_bias=NAN),
+                    lambda: text_models.LSTMTextClassifier(10, 2, forget_bias=NAN),
                 ),
                 (
                     "pad_id",
                     "above vocab_size",
-                    lambda: classify.LSTMTextClassifier(10, 2, pad_id=20),
+                    lambda: text_models.LSTMTextClassifier(10, 2, pad_id=20),
                 ),
                 (
                     "tokens",
                     "float",
-                    lambda: classify.LSTMTextClassifier(10, 2)(torch.zeros(2, 3)),
+                    lambda: text_models.LSTMTextClassifier(10, 2)(torch.zeros(2, 3)),
                 ),
                 (
                     "tokens",
                     "an id >= vocab_size",
-                    lambda: classify.LSTMTextClassifier(10, 2)(torch.tensor([[1, 10]])),
+                    lambda: text_models.LSTMTextClassifier(10, 2)(torch.tensor([[1, 10]])),
                 ),
                 (
                     "tokens",
                     "a negative id",
-                    lambda: classify.LSTMTextClassifier(10, 2)(torch.tensor([[-1, 2]])),
+                    lambda: text_models.LSTMTextClassifier(10, 2)(torch.tensor([[-1, 2]])),
                 ),
             ],
         },
@@ -1310,7 +1339,7 @@ def _more_cases() -> dict[str, dict[str, list]]:
                     "tokens",
                     "fewer than the ids",
                     lambda: probes.gate_trace(
-                        classify.LSTMTextClassifier(10, 2, 4, 3), torch.tensor([2, 3]), ["a"]
+                        text_models.LSTMTextClassifier(10, 2, 4, 3), torch.tensor([2, 3]), ["a"]
                     ),
                 )
             ],

@@ -8,13 +8,9 @@ import torch
 from torch.nn import functional as F
 
 from lstmbook import charlm
-from lstmbook.charlm import (
-    CharNet,
-    chunk_loss,
-    fit_char_lm,
-    load_char_lm,
-    matched_hidden_size,
-)
+from lstmbook.char_model import load_char_lm
+from lstmbook.char_net import CharNet, chunk_loss, matched_hidden_size
+from lstmbook.charlm import fit_char_lm
 from lstmbook.models import count_parameters
 from lstmbook.ngram import KneserNey, Unigram, encode
 from lstmbook.units import text_features, unit_correlations

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from lstmbook.cells import CELLS, LSTMCell
-from lstmbook.classify import LSTMTextClassifier
 from lstmbook.models import SequenceModel, Tagger, cell_model
+from lstmbook.text_models import LSTMTextClassifier
 
 TOL = {"rtol": 1e-12, "atol": 1e-14}
 I, H, B, T = 2, 5, 4, 6  # noqa: E741 - input size, hidden size, batch, time

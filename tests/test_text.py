@@ -6,8 +6,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from lstmbook.classify import (
-    BagOfWords,
-    LSTMTextClassifier,
     TextConfig,
     fit_bag_of_words,
     fit_text_classifier,
@@ -26,6 +24,7 @@ from lstmbook.text import (
     pad_batch,
     tokenize,
 )
+from lstmbook.text_models import BagOfWords, LSTMTextClassifier
 from lstmbook.widgets import demo_widget
 
 SMALL = {"embedding_dim": 8, "hidden_size": 8, "lr": 0.02, "min_freq": 1}

@@ -2,6 +2,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
+from lstmbook import explorer_plots as ep
 from lstmbook import widgets as lw
 
 
@@ -54,7 +55,7 @@ def test_memory_explorer_frames_include_the_forget_gates_the_chapter_names():
     assert {0.5, 0.9, 0.99, 0.999, 1.0} <= set(values)
     lives = np.log(0.5) / np.log(np.array(values[:-1]))
     assert np.all(np.diff(lives) > 0)  # ordered by half-life
-    assert lives[-1] < lw.MemoryPlot.steps  # the longest finite half-life is on the axis
+    assert lives[-1] < ep.MemoryPlot.steps  # the longest finite half-life is on the axis
 
 
 def test_cell_explorer_input_and_output_gates_move_apart():
@@ -126,11 +127,11 @@ def test_kernel_less_frame_matches_what_the_live_version_draws():
 
 
 def test_a_plot_updated_in_place_draws_what_a_full_redraw_draws():
-    plot = lw.MemoryPlot(forget=0.9, input_gate=1.0)
+    plot = ep.MemoryPlot(forget=0.9, input_gate=1.0)
     plot.png()
     plot.update(forget=0.99, input_gate=0.5)
     fast = np.asarray(_image(plot.png()), dtype=float)
-    full = np.asarray(_image(lw.figure_png(plot.figure)), dtype=float)
+    full = np.asarray(_image(ep.figure_png(plot.figure)), dtype=float)
     assert fast.shape == full.shape
     assert np.abs(fast - full).mean() < 2  # the same picture, up to antialiasing
 
@@ -164,7 +165,7 @@ def test_unknown_mode_is_rejected():
 
 def test_kernel_less_explorer_needs_a_moving_slider():
     with pytest.raises(ValueError, match="frames"):
-        lw.kernel_less_explorer(lw.GatePlot, [lw.Slider("x", "x", 0, 1, 0.1, 0.5)])
+        lw.kernel_less_explorer(ep.GatePlot, [ep.Slider("x", "x", 0, 1, 0.1, 0.5)])
 
 
 def test_gradient_explorer_moves_each_curve_with_its_own_slider():
