@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from lstmbook import validate
 from lstmbook.config import History, TrainConfig
-from lstmbook.config import check_config as _check_config  # chapter 2's listing skips it
+from lstmbook.config import as_config as _check_config  # chapter 2's listing skips it
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
 from lstmbook.validate import positive_int, real

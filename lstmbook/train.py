@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from lstmbook.config import History, TrainConfig, check_config
+from lstmbook.config import History, TrainConfig, as_config
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
@@ -236,7 +236,7 @@ def fit(
     >>> history.epochs, history.val_loss[-1] < 1e-3 < history.val_loss[0]
     (30, True)
     """
-    config = check_config(config)
+    config = as_config(config)
     _callables(loss_fn=loss_fn, metric=metric)
     boolean("progress", progress)
     loss_fn = _same_shape(loss_fn)  # an elementwise loss must not broadcast y (n, 1) to (n, n)
@@ -318,7 +318,7 @@ def describe(config: TrainConfig | None = None) -> Table:
     >>> table.cells[0][2]
     'passes over the training data (fewer if early stopping triggers)'
     """
-    config = check_config(config)
+    config = as_config(config)
     source = inspect.getsource(TrainConfig)
     meaning = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.*)$", source, re.M))
     rows = []

@@ -241,7 +241,7 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("clip_grad_norm", "negative", lambda: config.TrainConfig(clip_grad_norm=-1.0)),
                 ("lr", "NaN", lambda: config.TrainConfig(lr=NAN)),
             ],
-            "check_config": [("config", "a dict", lambda: config.check_config({"epochs": 3}))],
+            "as_config": [("config", "a dict", lambda: config.as_config({"epochs": 3}))],
         },
         "train": {
             "make_loader": [
