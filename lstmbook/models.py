@@ -1,4 +1,4 @@
-"""A sequence classifier or regressor around ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN``.
+"""A sequence classifier or regressor around ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` or the cells.
 
 The model reads the *correct* summary of a sequence: ``h_n`` of the last layer, with both
 directions concatenated when the network is bidirectional. ``output[:, -1]`` is a different
