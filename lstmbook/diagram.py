@@ -91,6 +91,14 @@ def arrow(ax, start, end, color="black", dashed=False, alpha=1.0) -> None:
     )
 
 
+def rounded_box(ax, center, width, height, **style) -> None:
+    """A rounded box of ``width`` by ``height`` centred on ``center``, drawn with ``style``
+    (``boxstyle``, ``facecolor``, ``edgecolor``, ... of ``FancyBboxPatch``): the one centred box
+    of the pictures."""
+    x, y = center
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, **style))
+
+
 class _Pen:
     """Draws on ``ax``; what is not on the highlighted path comes out faded."""
 
@@ -130,18 +138,16 @@ class _Pen:
 
     def rounded(self, center, width, height, facecolor, alpha):
         """A rounded box of ``width`` by ``height`` centred on ``center``, outlined in black."""
-        x, y = center
-        self.ax.add_patch(
-            FancyBboxPatch(
-                (x - width / 2, y - height / 2),
-                width,
-                height,
-                boxstyle="round,pad=0.05",
-                facecolor=facecolor,
-                edgecolor="black",
-                alpha=alpha,
-                zorder=3,
-            )
+        rounded_box(
+            self.ax,
+            center,
+            width,
+            height,
+            boxstyle="round,pad=0.05",
+            facecolor=facecolor,
+            edgecolor="black",
+            alpha=alpha,
+            zorder=3,
         )
 
     def box(self, center, text, color, label, on=ALL):

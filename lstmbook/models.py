@@ -1,4 +1,4 @@
-"""A sequence classifier or regressor around ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN``.
+"""A sequence classifier or regressor around ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` or the cells.
 
 The model reads the *correct* summary of a sequence: ``h_n`` of the last layer, with both
 directions concatenated when the network is bidirectional. ``output[:, -1]`` is a different
@@ -8,12 +8,14 @@ has taken a single step, reading only the last time step (see :func:`final_state
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
 from lstmbook.cells import CELLS, CellLayer, GatedCell, State
+from lstmbook.recurrent_dropout import CellStack
 from lstmbook.validate import boolean, one_of, positive_int, probability, real
 
 #: The recurrent layers of PyTorch a :class:`SequenceModel` can be built on, by name.
@@ -117,9 +119,9 @@ class SequenceModel(nn.Module):
     """A recurrent network and a linear head: ``(batch, time, features) -> (batch, outputs)``.
 
     The one sequence model of the book: the recurrent part is ``nn.LSTM``, ``nn.GRU``,
-    ``nn.RNN`` or any cell of :mod:`lstmbook.cells` (run step by step by a
-    :class:`lstmbook.cells.CellLayer`; see :func:`cell_model`), and ``readout`` says what the
-    head reads.
+    ``nn.RNN`` or cells of :mod:`lstmbook.cells` (run step by step by a
+    :class:`lstmbook.recurrent_dropout.CellStack`, which can also drop the recurrent ``h``; see
+    :func:`cell_model`), and ``readout`` says what the head reads.
 
     Args:
         input_size: features per time step.
@@ -128,10 +130,18 @@ class SequenceModel(nn.Module):
             cross-entropy on the logits), or 1 for a regressor, whose output is then squeezed to
             shape ``(batch,)`` (``(batch, time)`` with ``readout="every_step"``).
         cell: ``"lstm"``, ``"gru"`` or ``"rnn"`` (the plain tanh RNN), or a
-            :class:`lstmbook.cells.GatedCell` of ``input_size`` and ``hidden_size``.
-        num_layers: stacked recurrent layers (1 for a cell).
-        bidirectional: add a backward direction to every layer (not for a cell).
-        dropout: dropout between recurrent layers and before the head (0 turns it off).
+            :class:`lstmbook.cells.GatedCell` of ``input_size`` and ``hidden_size``, or a list
+            of ``num_layers`` of them (the first of ``input_size`` inputs, the others of
+            ``hidden_size``), run step by step in Python.
+        num_layers: stacked recurrent layers.
+        bidirectional: add a backward direction to every layer (not for cells).
+        dropout: dropout between recurrent layers and before the head (0 turns it off). Cells
+            drop every step of every layer's outputs, and the head reads the dropped last step.
+        hidden_dropout: for cells only, variational dropout on every layer's recurrent ``h``,
+            one mask per sequence (Gal and Ghahramani, 2016; see
+            :mod:`lstmbook.recurrent_dropout`), in training only; 0 turns it off.
+        same_mask: for cells, False draws the recurrent mask afresh at every step instead (the
+            naive placement, for comparison).
         forget_bias: for an LSTM or a cell with a forget gate, the initial forget-gate bias
             (see :func:`init_forget_bias`); ``None`` keeps the initialisation.
         chrono: for an ``nn.LSTM``, ``T_max`` of :func:`chrono_init` (gate biases for memories
@@ -148,6 +158,11 @@ class SequenceModel(nn.Module):
     torch.Size([4, 2])
     >>> SequenceModel(1, 8, 3, readout="every_step")(torch.randn(4, 10, 1)).shape
     torch.Size([4, 10, 3])
+    >>> from lstmbook.cells import LSTMCell
+    >>> cells = [LSTMCell(2, 8), LSTMCell(8, 8)]
+    >>> model = SequenceModel(2, 8, 1, cell=cells, num_layers=2, hidden_dropout=0.25)
+    >>> model(torch.randn(4, 10, 2)).shape, type(model.rnn).__name__
+    (torch.Size([4]), 'CellStack')
     """
 
     def __init__(
@@ -155,13 +170,15 @@ class SequenceModel(nn.Module):
         input_size: int,
         hidden_size: int,
         output_size: int,
-        cell: str | GatedCell = "lstm",
+        cell: str | GatedCell | Sequence[GatedCell] = "lstm",
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
         forget_bias: float | None = None,
         chrono: float | None = None,
         readout: Readout = "final_state",
+        hidden_dropout: float = 0.0,
+        same_mask: bool = True,
     ) -> None:
         super().__init__()
         input_size = positive_int("input_size", input_size)
@@ -171,27 +188,31 @@ class SequenceModel(nn.Module):
         bidirectional = boolean("bidirectional", bidirectional)
         dropout = probability("dropout", dropout)
         readout = one_of("readout", readout, READOUTS)
-        if not isinstance(cell, GatedCell):
+        hidden_dropout = real("hidden_dropout", hidden_dropout, low=0.0, high=1.0, high_open=True)
+        same_mask = boolean("same_mask", same_mask)
+        cells = _cells(cell, input_size, hidden_size, num_layers)
+        if cells is None:
             cell = one_of("cell", cell, LAYERS)
+            if hidden_dropout or not same_mask:
+                raise ValueError(
+                    "hidden_dropout and same_mask need cells of lstmbook.cells (see cell_model): "
+                    f"nn.{LAYERS[cell].__name__} runs its steps in one kernel"
+                )
         if forget_bias is not None:
             forget_bias = real("forget_bias", forget_bias)
         if chrono is not None:
             chrono = real("chrono", chrono, low=2, low_open=True)
-        if isinstance(cell, GatedCell):
-            if (cell.input_size, cell.hidden_size) != (input_size, hidden_size):
-                raise ValueError(
-                    f"cell must have input_size={input_size} and hidden_size={hidden_size}, "
-                    f"got {cell.input_size} and {cell.hidden_size}"
-                )
-            if num_layers != 1 or bidirectional or chrono is not None:
-                raise ValueError("a cell runs one layer, one direction, with no chrono init")
+        if cells is not None:
+            if bidirectional or chrono is not None:
+                raise ValueError("cells run one direction, with no chrono init")
         elif (forget_bias is not None or chrono is not None) and cell != "lstm":
             raise ValueError(f"forget_bias and chrono need cell='lstm', got cell={cell!r}")
         if forget_bias is not None and chrono is not None:
             raise ValueError("give forget_bias or chrono, not both")
         self.readout, self.bidirectional = readout, bidirectional
-        if isinstance(cell, GatedCell):
-            self.rnn: nn.Module = CellLayer(cell)
+        if cells is not None:
+            self.rnn: nn.Module = CellStack(cells, dropout, hidden_dropout, same_mask)
+            dropout = 0.0  # the stack drops its outputs (every step) itself
         else:
             self.rnn = LAYERS[cell](
                 input_size,
@@ -262,17 +283,47 @@ class SequenceModel(nn.Module):
             )
 
 
+def _cells(
+    cell: object, input_size: int, hidden_size: int, num_layers: int
+) -> list[GatedCell] | None:
+    """``cell`` as a list of checked cells, or None for anything else (a layer's name)."""
+    if not isinstance(cell, GatedCell | list | tuple):
+        return None
+    cells = [cell] if isinstance(cell, GatedCell) else cell
+    for k, c in enumerate(cells):
+        if not isinstance(c, GatedCell):
+            raise TypeError(f"cell[{k}] must be a GatedCell, got {type(c).__name__}")
+    if len(cells) != num_layers:
+        raise ValueError(f"num_layers={num_layers} needs as many cells, got {len(cells)}")
+    for k, c in enumerate(cells):
+        size = input_size if k == 0 else hidden_size
+        if (c.input_size, c.hidden_size) != (size, hidden_size):
+            name = "cell" if isinstance(cell, GatedCell) else f"cell[{k}]"
+            raise ValueError(
+                f"{name} must have input_size={size} and hidden_size={hidden_size}, "
+                f"got {c.input_size} and {c.hidden_size}"
+            )
+    return list(cells)
+
+
 def _shape(x: object) -> object:
     return tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
 
 
 def cell_model(
-    name: str, input_size: int, hidden_size: int, output_size: int, **options: object
+    name: str,
+    input_size: int,
+    hidden_size: int,
+    output_size: int,
+    num_layers: int = 1,
+    **options: object,
 ) -> SequenceModel:
-    """A :class:`SequenceModel` around the cell :data:`lstmbook.cells.CELLS` ``[name]``.
+    """A :class:`SequenceModel` around ``num_layers`` cells :data:`lstmbook.cells.CELLS`
+    ``[name]``, stacked.
 
-    The cell runs in a Python loop (:func:`lstmbook.cells.run_cell`), so cells compare like
-    for like; ``options`` go to :class:`SequenceModel` (``readout``, ``forget_bias``, ...).
+    The cells run in a Python loop (:func:`lstmbook.cells.run_cell`), so cells compare like
+    for like; ``options`` go to :class:`SequenceModel` (``readout``, ``forget_bias``,
+    ``dropout``, ``hidden_dropout``, ...).
 
     >>> _ = torch.manual_seed(0)
     >>> type(cell_model("ln-lstm", 1, 4, 2).rnn.cell).__name__
@@ -281,8 +332,12 @@ def cell_model(
     torch.Size([4])
     """
     name = one_of("name", name, CELLS)
-    cell = CELLS[name](input_size, hidden_size)
-    return SequenceModel(input_size, hidden_size, output_size, cell=cell, **options)
+    num_layers = positive_int("num_layers", num_layers)
+    sizes = [input_size] + [hidden_size] * (num_layers - 1)
+    cells = [CELLS[name](size, hidden_size) for size in sizes]
+    return SequenceModel(
+        input_size, hidden_size, output_size, cell=cells, num_layers=num_layers, **options
+    )
 
 
 def Tagger(  # noqa: N802 - named like the class it used to be: a model with an answer per step

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from lstmbook import validate
 from lstmbook.config import History, TrainConfig
+from lstmbook.config import as_config as _check_config  # chapter 2's listing skips it
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
 from lstmbook.validate import positive_int, real
@@ -204,11 +205,6 @@ def _training_data(X: ArrayLike, y: ArrayLike, dtype: Any) -> tuple[Array, NDArr
     if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must be integer labels of shape ({len(X)},), got {y.dtype} {y.shape}")
     return X, y
-
-
-def _check_config(config: object) -> None:
-    if config is not None and not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
 
 
 def train_classifier(

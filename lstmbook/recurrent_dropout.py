@@ -14,10 +14,10 @@ so no step's memory is erased more than another's.
   applied to the ``h`` each step reads, ``(h, c) = cell(x_t, (m * h, c))``; the outputs are
   the undropped ``h``. ``same_mask=False`` draws a fresh mask at every step instead, the naive
   placement, for comparison;
-- :class:`DropoutCellModel`: ``layers`` cells of :mod:`lstmbook.cells` stacked, dropout
-  between the layers and before the head (``dropout``, as ``nn.LSTM(dropout=...)`` plus an
-  ``nn.Dropout`` before the head), and variational dropout on every layer's recurrent ``h``
-  (``hidden_dropout``).
+- :class:`CellStack`: cells of :mod:`lstmbook.cells` stacked as one layer, dropout on every
+  layer's outputs (``dropout``: between the layers and before the head) and variational dropout
+  on every layer's recurrent ``h`` (``hidden_dropout``); :class:`lstmbook.models.SequenceModel`
+  runs its cells in one (``cell_model("lstm", ..., hidden_dropout=0.25)``).
 
 The cells themselves are unchanged: the mask is applied by the loop that runs them.
 """
@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from lstmbook import validate
-from lstmbook.cells import CELLS, GatedCell
+from lstmbook.cells import CellLayer, GatedCell
 
 State = tuple[Tensor, Tensor]
 
@@ -116,64 +116,79 @@ def _checked(
     return x, p
 
 
-class DropoutCellModel(nn.Module):
-    """Stacked cells and a linear head, with dropout between layers and on the recurrent ``h``.
+class CellStack(CellLayer):
+    """Cells stacked and run step by step, called like a batch-first ``nn.LSTM``, with dropout on
+    every layer's outputs and variational dropout on every layer's recurrent ``h``.
 
-    ``(batch, time, input_size) -> (batch, output_size)``, or ``(batch,)`` when
-    ``output_size == 1``; the head reads the last layer's ``h_T``.
+    ``x (batch, time, I) -> (output (batch, time, H), (h_T, c_T))``: each cell reads the outputs
+    of the one below (the first reads ``x``), and the top one's are returned. ``.cell`` is the
+    first cell, as in :class:`lstmbook.cells.CellLayer`, ``.cells`` all of them.
+    :class:`lstmbook.models.SequenceModel` builds one for its cells (see
+    :func:`lstmbook.models.cell_model`).
 
     Args:
-        input_size, hidden_size, output_size: features per step, units per layer, outputs.
-        layers: cells stacked, each reading the outputs of the one below.
-        dropout: an ordinary dropout (a fresh mask per step) on the outputs of every layer, that
-            is between layers and before the head: Zaremba et al.'s non-recurrent places.
+        cells: :class:`lstmbook.cells.GatedCell` s, the first of ``I`` inputs, the others of
+            ``H``, all of ``H`` units.
+        dropout: an ordinary dropout (a fresh mask per step) on the outputs of every layer, the
+            top one's included: between layers and into the head, Zaremba et al.'s
+            non-recurrent places. ``h_T`` is the last step of the dropped outputs.
         hidden_dropout: variational dropout on every layer's recurrent ``h``, one mask per
             sequence (:func:`run_cell_dropout`); in training only.
         same_mask: False draws the recurrent mask afresh at every step (for comparison).
-        cell: a name in :data:`lstmbook.cells.CELLS`.
 
+    >>> from lstmbook.cells import LSTMCell
     >>> _ = torch.manual_seed(0)
-    >>> model = DropoutCellModel(2, 8, 1, layers=2, dropout=0.25, hidden_dropout=0.25)
-    >>> model(torch.randn(4, 10, 2)).shape
-    torch.Size([4])
+    >>> stack = CellStack([LSTMCell(2, 4), LSTMCell(4, 4)], dropout=0.25, hidden_dropout=0.25)
+    >>> output, (h, c) = stack(torch.randn(3, 6, 2))
+    >>> output.shape, h.shape, torch.equal(output[:, -1], h)
+    (torch.Size([3, 6, 4]), torch.Size([3, 4]), True)
     """
 
     def __init__(
         self,
-        input_size: int,
-        hidden_size: int,
-        output_size: int,
-        layers: int = 1,
+        cells: list[GatedCell],
         dropout: float = 0.0,
         hidden_dropout: float = 0.0,
         same_mask: bool = True,
-        cell: str = "lstm",
     ) -> None:
-        super().__init__()
-        input_size = validate.positive_int("input_size", input_size)
-        hidden_size = validate.positive_int("hidden_size", hidden_size)
-        output_size = validate.positive_int("output_size", output_size)
-        layers = validate.positive_int("layers", layers)
+        if not isinstance(cells, list | tuple) or not cells:
+            what = type(cells).__name__
+            what = f"an empty {what}" if isinstance(cells, list | tuple) else what
+            raise TypeError(f"cells must be a non-empty list of GatedCells, got {what}")
+        super().__init__(cells[0])  # checks that it is a GatedCell
+        for k, cell in enumerate(cells[1:], start=1):
+            if not isinstance(cell, GatedCell):
+                raise TypeError(f"cells[{k}] must be a GatedCell, got {type(cell).__name__}")
+            if (cell.input_size, cell.hidden_size) != (self.hidden_size, self.hidden_size):
+                raise ValueError(
+                    f"cells[{k}] must have input_size and hidden_size {self.hidden_size}, got "
+                    f"{cell.input_size} and {cell.hidden_size}"
+                )
+        self.above = nn.ModuleList(cells[1:])  # after .cell: the parameters in layer order
         self.dropout_p = validate.real("dropout", dropout, low=0.0, high=1.0, high_open=True)
         self.hidden_dropout = validate.real(
             "hidden_dropout", hidden_dropout, low=0.0, high=1.0, high_open=True
         )
         self.same_mask = validate.boolean("same_mask", same_mask)
-        make = CELLS[validate.one_of("cell", cell, CELLS)]
-        sizes = [input_size] + [hidden_size] * (layers - 1)
-        self.cells = nn.ModuleList(make(size, hidden_size) for size in sizes)
         self.dropout = nn.Dropout(self.dropout_p)
-        self.head = nn.Linear(hidden_size, output_size)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """``(batch, time, features)`` to ``(batch, output_size)``, or ``(batch,)`` if 1 output."""
+    @property
+    def cells(self) -> list[GatedCell]:
+        """Every cell, from the bottom layer up."""
+        return [self.cell, *self.above]
+
+    def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """The top layer's outputs and final state, from ``state`` (zeros if None; one layer)."""
+        if state is not None and (self.above or (self.training and self.dropout_p > 0)):
+            raise ValueError(
+                "only one layer without dropout (or in evaluation) can carry its state"
+            )
         for cell in self.cells:
-            x, _ = run_cell_dropout(
-                cell, x, self.hidden_dropout, None, self.same_mask, self.training
+            x, (_, c) = run_cell_dropout(
+                cell, x, self.hidden_dropout, state, self.same_mask, self.training
             )
             x = self.dropout(x)  # between layers, and before the head
-        out = self.head(x[:, -1])
-        return out.squeeze(-1) if out.shape[-1] == 1 else out
+        return x, (x[:, -1], c)
 
     def extra_repr(self) -> str:
         return f"dropout={self.dropout_p:g}, hidden_dropout={self.hidden_dropout:g}"

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from lstmbook.config import History, TrainConfig
+from lstmbook.config import History, TrainConfig, as_config
 from lstmbook.data import IGNORE
 from lstmbook.progress import bar
 from lstmbook.tables import Table
@@ -236,13 +236,12 @@ def fit(
     >>> history.epochs, history.val_loss[-1] < 1e-3 < history.val_loss[0]
     (30, True)
     """
-    if config is not None and not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+    config = as_config(config)
     _callables(loss_fn=loss_fn, metric=metric)
     boolean("progress", progress)
     loss_fn = _same_shape(loss_fn)  # an elementwise loss must not broadcast y (n, 1) to (n, n)
     loss_fn = _class_targets(loss_fn)  # cross-entropy: -1 must not mean the last class
-    config = replace(config or TrainConfig(), **overrides)  # TrainConfig checks its fields
+    config = replace(config, **overrides)  # TrainConfig checks its fields
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     dtype = _dtype(model)
@@ -319,9 +318,7 @@ def describe(config: TrainConfig | None = None) -> Table:
     >>> table.cells[0][2]
     'passes over the training data (fewer if early stopping triggers)'
     """
-    if config is not None and not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
-    config = config or TrainConfig()
+    config = as_config(config)
     source = inspect.getsource(TrainConfig)
     meaning = dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.*)$", source, re.M))
     rows = []

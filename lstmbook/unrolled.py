@@ -27,6 +27,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from lstmbook import style, validate
 from lstmbook.diagram import arrow as _arrow
+from lstmbook.diagram import rounded_box
 from lstmbook.style import GATE_COLORS
 
 FORWARD, BACKWARD = "black", "tab:red"
@@ -105,17 +106,16 @@ _CELL_W, _CELL_H = 0.62, 0.5
 
 
 def _bi_box(ax: Axes, x: float, y: float, text: str, color: str, fill: str = "white") -> None:
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - _CELL_W / 2, y - _CELL_H / 2),
-            _CELL_W,
-            _CELL_H,
-            boxstyle="round,pad=0.02,rounding_size=0.08",
-            facecolor=fill,
-            edgecolor=color,
-            linewidth=1.6,
-            zorder=3,
-        )
+    rounded_box(
+        ax,
+        (x, y),
+        _CELL_W,
+        _CELL_H,
+        boxstyle="round,pad=0.02,rounding_size=0.08",
+        facecolor=fill,
+        edgecolor=color,
+        linewidth=1.6,
+        zorder=3,
     )
     ax.text(x, y, text, ha="center", va="center", fontsize=9, color="black", zorder=4)
 

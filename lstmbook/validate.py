@@ -172,6 +172,24 @@ def _check_shape(name: str, got: tuple[int, ...], shape: Shape | None) -> None:
         raise ValueError(f"{name} must have shape {_shape_text(shape)}, got {tuple(got)}")
 
 
+def _check_form(
+    name: str, dtype: object, real: bool, got: tuple[int, ...], shape: Shape | None, empty: bool
+) -> None:
+    """What :func:`array` and :func:`tensor` both check, in order: real numbers (``real``, else
+    ``dtype`` is named), the ``shape``, and not empty unless ``empty`` is allowed."""
+    if not real:
+        raise TypeError(f"{name} must hold real numbers, got dtype {dtype}")
+    _check_shape(name, got, shape)
+    if math.prod(got) == 0 and not empty:
+        raise ValueError(f"{name} must not be empty, got shape {got}")
+
+
+def _check_finite(name: str, bad: int) -> None:
+    """Refuse ``bad`` NaN or inf values (both :func:`array` and :func:`tensor` count them)."""
+    if bad:
+        raise ValueError(f"{name} must be finite, got {bad} NaN or inf value(s)")
+
+
 def array(
     name: str,
     value: object,
@@ -193,18 +211,12 @@ def array(
         result = np.asarray(value)
     except ValueError as error:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
-    if result.dtype == bool or not np.issubdtype(result.dtype, np.number):
-        raise TypeError(f"{name} must hold real numbers, got dtype {result.dtype}")
-    if np.issubdtype(result.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {result.dtype}")
-    _check_shape(name, result.shape, shape)
-    if result.size == 0 and not allow_empty:
-        raise ValueError(f"{name} must not be empty, got shape {result.shape}")
+    real = result.dtype.kind in "iuf"  # ints and floats: not bool, complex, str or object
+    _check_form(name, result.dtype, real, result.shape, shape, allow_empty)
     if dtype is not None:
         result = result.astype(dtype, copy=False)
-    if finite and np.issubdtype(result.dtype, np.floating) and not np.isfinite(result).all():
-        bad = int((~np.isfinite(result)).sum())
-        raise ValueError(f"{name} must be finite, got {bad} NaN or inf value(s)")
+    if finite and np.issubdtype(result.dtype, np.floating):
+        _check_finite(name, int((~np.isfinite(result)).sum()))
     return result
 
 
@@ -227,11 +239,8 @@ def tensor(
 
     dtype = torch.get_default_dtype() if dtype is None else dtype
     if isinstance(value, torch.Tensor):
-        if value.is_complex() or value.dtype == torch.bool:
-            raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
-        _check_shape(name, tuple(value.shape), shape)
-        if value.numel() == 0 and not allow_empty:
-            raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+        real = not value.is_complex() and value.dtype != torch.bool
+        _check_form(name, value.dtype, real, tuple(value.shape), shape, allow_empty)
         result = value
     else:
         result = torch.as_tensor(
@@ -244,9 +253,8 @@ def tensor(
         result = result.to(dtype)
     else:
         result = result.to(dtype)
-        if finite and not torch.isfinite(result).all():
-            bad = int((~torch.isfinite(result)).sum())
-            raise ValueError(f"{name} must be finite, got {bad} NaN or inf value(s)")
+        if finite:
+            _check_finite(name, int((~torch.isfinite(result)).sum()))
     return result
 
 

@@ -197,9 +197,29 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("forget_bias", "NaN", lambda: models.SequenceModel(1, 2, 1, forget_bias=NAN)),
                 ("readout", "unknown", lambda: models.SequenceModel(1, 2, 1, readout="mean")),
                 ("cell", "unknown", lambda: models.SequenceModel(1, 2, 1, cell="transformer")),
+                (
+                    "hidden_dropout",
+                    "above 1",
+                    lambda: models.cell_model("lstm", 1, 2, 1, hidden_dropout=1.5),
+                ),
+                (
+                    "hidden_dropout",
+                    "with nn.LSTM",
+                    lambda: models.SequenceModel(1, 2, 1, hidden_dropout=0.25),
+                ),
+                ("same_mask", "a string", lambda: models.cell_model("lstm", 1, 2, 1, same_mask=1)),
+                (
+                    "num_layers",
+                    "more than the cells",
+                    lambda: models.SequenceModel(1, 2, 1, cell=cells.LSTMCell(1, 2), num_layers=2),
+                ),
+                ("cell", "a list of strings", lambda: models.SequenceModel(1, 2, 1, cell=["lstm"])),
                 ("x", "rank 2", lambda: seq()(_x(3, 1))),
             ],
-            "cell_model": [("name", "unknown", lambda: models.cell_model("gru", 1, 2, 1))],
+            "cell_model": [
+                ("name", "unknown", lambda: models.cell_model("gru", 1, 2, 1)),
+                ("num_layers", "zero", lambda: models.cell_model("lstm", 1, 2, 1, num_layers=0)),
+            ],
             "Tagger": [("hidden_size", "zero", lambda: models.Tagger(1, 0))],
             "count_parameters": [("model", "a string", lambda: models.count_parameters("lstm"))],
             "LearnedInitialState": [
@@ -222,6 +242,7 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("clip_grad_norm", "negative", lambda: config.TrainConfig(clip_grad_norm=-1.0)),
                 ("lr", "NaN", lambda: config.TrainConfig(lr=NAN)),
             ],
+            "as_config": [("config", "a dict", lambda: config.as_config({"epochs": 3}))],
         },
         "train": {
             "make_loader": [
@@ -947,27 +968,23 @@ def build_new_cases() -> dict[str, dict[str, list]]:
             ],
         },
         "recurrent_dropout": {
-            "DropoutCellModel": [
+            "CellStack": [
+                ("cells", "empty", lambda: recurrent_dropout.CellStack([])),
                 (
-                    "dropout",
-                    "above 1",
-                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, dropout=1.5),
+                    "cells",
+                    "a second cell of the wrong size",
+                    lambda: recurrent_dropout.CellStack([_cell(), _cell()]),
                 ),
                 (
                     "hidden_dropout",
                     "negative",
-                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, hidden_dropout=-0.1),
+                    lambda: recurrent_dropout.CellStack([_cell()], hidden_dropout=-0.1),
                 ),
-                (
-                    "cell",
-                    "unknown",
-                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, cell="foo"),
-                ),
-                ("hidden_size", "zero", lambda: recurrent_dropout.DropoutCellModel(1, 0, 1)),
+                ("dropout", "1", lambda: recurrent_dropout.CellStack([_cell()], dropout=1.0)),
                 (
                     "same_mask",
                     "a string",
-                    lambda: recurrent_dropout.DropoutCellModel(1, 4, 1, same_mask="no"),
+                    lambda: recurrent_dropout.CellStack([_cell()], same_mask="no"),
                 ),
             ],
             "hidden_mask": [

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from lstmbook.cells import LSTMCell, run_cell
-from lstmbook.models import cell_model
-from lstmbook.recurrent_dropout import DropoutCellModel, hidden_mask, run_cell_dropout
+from lstmbook.models import SequenceModel, cell_model
+from lstmbook.recurrent_dropout import CellStack, hidden_mask, run_cell_dropout
 
 
 class Recorder(LSTMCell):
@@ -70,7 +70,7 @@ def test_identity_in_eval_mode_and_at_zero():
 
 def test_model_eval_is_deterministic_and_training_is_not():
     torch.manual_seed(0)
-    model = DropoutCellModel(2, 8, 1, layers=2, dropout=0.25, hidden_dropout=0.25)
+    model = cell_model("lstm", 2, 8, 1, num_layers=2, dropout=0.25, hidden_dropout=0.25)
     x = torch.randn(6, 10, 2)
     model.eval()
     assert torch.equal(model(x), model(x))
@@ -78,19 +78,38 @@ def test_model_eval_is_deterministic_and_training_is_not():
     assert not torch.equal(model(x), model(x))
 
 
-def test_one_layer_without_dropout_is_chapter_6s_cell_model():
+def test_without_dropout_the_stack_is_run_cell():
     torch.manual_seed(0)
-    ours = DropoutCellModel(2, 16, 1)
+    cell, x = LSTMCell(2, 16), torch.randn(4, 10, 2)
+    output, (h, c) = CellStack([cell]).train()(x)
+    expected, (h_T, c_T) = run_cell(cell, x)
+    assert torch.equal(output, expected) and torch.equal(h, h_T) and torch.equal(c, c_T)
+
+
+def test_dropout_on_every_step_of_the_outputs_and_the_head_reads_the_last():
     torch.manual_seed(0)
-    theirs = cell_model("lstm", 2, 16, 1)
-    x = torch.randn(4, 10, 2)
-    ours.train(), theirs.train()
-    assert torch.equal(ours(x), theirs(x))
+    model = cell_model("lstm", 2, 8, 1, dropout=0.5).train()
+    x = torch.randn(4, 6, 2)
+    torch.manual_seed(1)
+    output, (h, _) = model.rnn(x)
+    assert (output == 0).any() and torch.equal(h, output[:, -1])
+    torch.manual_seed(1)
+    assert torch.equal(model(x), model.head(h).squeeze(-1))
+
+
+def test_stacked_cells_read_the_layer_below():
+    torch.manual_seed(0)
+    model = cell_model("cifg", 2, 8, 1, num_layers=3)
+    bottom, middle, top = model.rnn.cells
+    x = torch.randn(4, 6, 2)
+    expected = run_cell(top, run_cell(middle, run_cell(bottom, x)[0])[0])[0]
+    assert torch.equal(model.rnn(x)[0], expected)
+    assert torch.equal(model(x), model.head(expected[:, -1]).squeeze(-1))
 
 
 def test_gradients_reach_every_layer():
     torch.manual_seed(0)
-    model = DropoutCellModel(2, 8, 3, layers=2, dropout=0.2, hidden_dropout=0.2)
+    model = cell_model("lstm", 2, 8, 3, num_layers=2, dropout=0.2, hidden_dropout=0.2)
     model(torch.randn(4, 5, 2)).sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
 
@@ -100,14 +119,25 @@ def test_gradients_reach_every_layer():
     [
         (dict(hidden_dropout=1.0), ValueError),
         (dict(dropout=-0.1), ValueError),
-        (dict(layers=0), ValueError),
-        (dict(cell="gru"), ValueError),
+        (dict(num_layers=0), ValueError),
         (dict(same_mask="yes"), TypeError),
     ],
 )
 def test_model_refuses_bad_arguments(kwargs, error):
     with pytest.raises(error):
-        DropoutCellModel(2, 8, 1, **kwargs)
+        cell_model("lstm", 2, 8, 1, **kwargs)
+
+
+def test_hidden_dropout_needs_cells():
+    with pytest.raises(ValueError, match="hidden_dropout and same_mask need cells"):
+        SequenceModel(2, 8, 1, cell="lstm", hidden_dropout=0.25)
+    with pytest.raises(ValueError, match="num_layers=2 needs as many cells"):
+        SequenceModel(2, 8, 1, cell=LSTMCell(2, 8), num_layers=2)
+    with pytest.raises(ValueError, match=r"cell\[1\] must have input_size=8"):
+        SequenceModel(2, 8, 1, cell=[LSTMCell(2, 8), LSTMCell(2, 8)], num_layers=2)
+    with pytest.raises(ValueError, match="can carry its state"):
+        stack = CellStack([LSTMCell(2, 4), LSTMCell(4, 4)])
+        stack(torch.zeros(3, 5, 2), (torch.zeros(3, 4), torch.zeros(3, 4)))
 
 
 def test_runner_refuses_bad_arguments():

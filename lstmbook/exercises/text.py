@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
+
 import torch
 from torch import Tensor
 
@@ -19,6 +22,32 @@ def _described(value: object) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_described(v) for v in value) + ")"
     return " ".join(repr(value).split())[:200]
+
+
+def _check_cases(
+    fn: Callable,
+    cases: list[tuple],
+    reference: Callable,
+    same: Callable[[object, object], bool],
+    wrong: Callable[[tuple, object, object], str],
+    correct: str,
+) -> bool:
+    """The reader's ``fn(*args)`` against ``reference(*args)`` for each ``args`` of ``cases``
+    (given a copy, so the reader cannot change them); ``same(got, expected)`` judges (an error
+    in it means the answer is not of the right kind), ``wrong(args, expected, got)`` says what
+    is wrong, ``correct`` what is right."""
+    for args in cases:
+        expected = reference(*args)
+        ok, got = call_reader(fn, *copy.deepcopy(args))
+        if not ok:
+            return False
+        try:
+            right = same(got, expected)
+        except (TypeError, ValueError, RuntimeError):  # not the right kind of value at all
+            right = False
+        if not right:
+            return report(False, "", wrong(args, expected, got))
+    return report(True, correct, "")
 
 
 def check_vocabulary(fn) -> bool:
@@ -38,23 +67,16 @@ def check_vocabulary(fn) -> bool:
         ([["b", "a"], ["a", "c", "b"], ["c"]], 1),
         ([["b", "a"], ["a", "c", "b"], ["c", "d"]], 3),
     ]
-    for token_lists, min_freq in cases:
-        expected = Vocabulary.build(token_lists, min_freq).tokens
-        ok, got = call_reader(fn, [list(tokens) for tokens in token_lists], min_freq)
-        if not ok:
-            return False
-        try:
-            same = list(got) == expected
-        except TypeError:  # not a sequence at all
-            same = False
-        if not same:
-            return report(
-                False,
-                "",
-                f"for {token_lists} with min_freq={min_freq} expected {expected}, "
-                f"got {_described(got)}.",
-            )
-    return report(True, "<pad>, <unk>, then frequent tokens, most frequent first.", "")
+    return _check_cases(
+        fn,
+        cases,
+        lambda token_lists, min_freq: Vocabulary.build(token_lists, min_freq).tokens,
+        lambda got, expected: list(got) == expected,
+        lambda args, expected, got: (
+            f"for {args[0]} with min_freq={args[1]} expected {expected}, got {_described(got)}."
+        ),
+        "<pad>, <unk>, then frequent tokens, most frequent first.",
+    )
 
 
 def check_pad_batch(fn) -> bool:
@@ -67,26 +89,23 @@ def check_pad_batch(fn) -> bool:
     False
     """
     require_callable(fn, "id_lists -> (tokens, lengths)")
-    for id_lists in ([[5, 6, 7], [8], [9, 10]], [[4]], [[3, 3], [2, 7, 9, 11]]):
-        expected = pad_batch(id_lists)
-        ok, got = call_reader(fn, [list(ids) for ids in id_lists])
-        if not ok:
-            return False
-        try:
-            same = len(got) == 2 and all(
+    return _check_cases(
+        fn,
+        [([[5, 6, 7], [8], [9, 10]],), ([[4]],), ([[3, 3], [2, 7, 9, 11]],)],
+        pad_batch,
+        lambda got, expected: (
+            len(got) == 2
+            and all(
                 torch.equal(torch.as_tensor(g).long(), e)
                 for g, e in zip(got, expected, strict=True)
             )
-        except (TypeError, ValueError, RuntimeError):  # not a pair of tensors
-            same = False
-        if not same:
-            return report(
-                False,
-                "",
-                f"for {id_lists} expected tokens {expected[0].tolist()} and lengths "
-                f"{expected[1].tolist()}, got {_described(got)}.",
-            )
-    return report(True, "right-padded with 0 to the longest length, with the true lengths.", "")
+        ),
+        lambda args, expected, got: (
+            f"for {args[0]} expected tokens {expected[0].tolist()} and lengths "
+            f"{expected[1].tolist()}, got {_described(got)}."
+        ),
+        "right-padded with 0 to the longest length, with the true lengths.",
+    )
 
 
 def check_last_real_output(fn) -> bool:
