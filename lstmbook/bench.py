@@ -40,8 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmbook.four_matrix import FourMatrixCell
 from lstmbook.numpy_fast import FastLSTM
-from lstmbook.numpy_lstm import LSTM, FourMatrixCell
+from lstmbook.numpy_lstm import LSTM
 
 #: (batch, time, input, hidden): the two sizes of the speed goal.
 DEFAULT_SIZES = ((64, 100, 64, 128), (128, 200, 128, 256))
