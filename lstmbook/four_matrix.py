@@ -9,12 +9,9 @@ from it, turns it into the fused layer with
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from lstmbook.numpy_lstm import Array, State, _check_dtype
-from lstmbook.validate import positive_int
+from lstmbook.numpy_lstm import Array, State, _Layer
 
 
 def _source_sigmoid(x: Array) -> Array:
@@ -22,7 +19,7 @@ def _source_sigmoid(x: Array) -> Array:
     return 1 / (1 + np.exp(-np.clip(x, -250, 250)))
 
 
-class FourMatrixCell:
+class FourMatrixCell(_Layer):
     """The source article's LSTM cell: four weight matrices, each applied to ``[x, h_prev]``.
 
     It follows the source's code: vectors are rows, ``x`` has shape ``(batch, input_size)``,
@@ -41,19 +38,9 @@ class FourMatrixCell:
     ((1, 2), (1, 2), (5, 2), (1, 2))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        seed: int | None = None,
-        dtype: Any = np.float32,
-    ) -> None:
-        self.input_size = positive_int("input_size", input_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        dtype = _check_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        shape = (input_size + hidden_size, hidden_size)
+    def _init_parameters(self, rng: np.random.Generator) -> None:
+        dtype, hidden_size = self.dtype, self.hidden_size
+        shape = (self.input_size + hidden_size, hidden_size)
         # As in the source: standard normal weights times 0.01, zero biases of shape (1, H).
         self.W_f = (rng.standard_normal(shape) * 0.01).astype(dtype)
         self.W_i = (rng.standard_normal(shape) * 0.01).astype(dtype)

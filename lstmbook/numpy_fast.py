@@ -59,18 +59,11 @@ class FastLSTM(LSTM):
     True
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        seed: int | None = None,
-        dtype: Any = np.float32,
-        threads: int = 1,
-    ) -> None:
-        super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
+    def __init__(self, *args: Any, threads: int = 1, **kwargs: Any) -> None:
+        """:class:`~lstmbook.numpy_lstm.LSTM`'s arguments, and ``threads``."""
         self.threads = positive_int("threads", threads)
-        H = hidden_size
+        super().__init__(*args, **kwargs)
+        H = self.hidden_size
         half = np.ones(4 * H, dtype=self.dtype)
         half[: 2 * H] = half[3 * H :] = 0.5  # the sigmoid gates i, f, o
         self._half = half
@@ -139,16 +132,8 @@ class FastLSTM(LSTM):
             raise ValueError("backward called before forward: run forward first")
         T, B, G = cache.gates.shape
         H, D = self.hidden_size, self.input_size
-        dh = np.zeros((B, H), dtype=self.dtype)
-        dc = np.zeros((B, H), dtype=self.dtype)
-        dH_tm = None
-        if dH is not None:
-            dH = _as_finite("dH", dH, (B, T, H), self.dtype)
-            dH_tm = np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
-        if dh_T is not None:
-            dh[:] = _as_finite("dh_T", dh_T, (B, H), self.dtype)
-        if dc_T is not None:
-            dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
+        dH, dh, dc = self._incoming(dH, dh_T, dc_T, B, T)
+        dH_tm = None if dH is None else np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
         dZ = np.empty((T, B, G), dtype=self.dtype)
 
         def job(s: slice) -> None:

@@ -96,6 +96,27 @@ def _gate_order(hidden_size: int) -> NDArray[np.intp]:
     return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
 
 
+class _Layer:
+    """What every NumPy LSTM layer here starts from: its checked sizes and dtype, and parameters
+    drawn by :meth:`_init_parameters` from a generator seeded with ``seed``."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        self.input_size = positive_int("input_size", input_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
+        self.dtype = _check_dtype(dtype)
+        self._init_parameters(np.random.default_rng(seed))
+
+    def _init_parameters(self, rng: np.random.Generator) -> None:
+        raise NotImplementedError
+
+
 @dataclass
 class _Cache:
     """What :meth:`LSTM.backward` needs from the forward pass (gate order i|f|o|g)."""
@@ -109,7 +130,7 @@ class _Cache:
     W_hh: Array  # (4H, H) rows in order i|f|o|g
 
 
-class LSTM:
+class LSTM(_Layer):
     """A one-layer LSTM over a batch of sequences, forward and backward, in NumPy.
 
     It computes what ``torch.nn.LSTM(input_size, hidden_size, batch_first=True)`` computes,
@@ -148,27 +169,17 @@ class LSTM:
     ((2, 4, 3), (20, 3))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        seed: int | None = None,
-        dtype: Any = np.float32,
-    ) -> None:
-        self.input_size = positive_int("input_size", input_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.dtype = _check_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        k = 1.0 / np.sqrt(hidden_size)
-        G = 4 * hidden_size
-        self.W_ih = rng.uniform(-k, k, (G, input_size)).astype(self.dtype)
-        self.W_hh = rng.uniform(-k, k, (G, hidden_size)).astype(self.dtype)
+    def _init_parameters(self, rng: np.random.Generator) -> None:
+        D, H = self.input_size, self.hidden_size
+        k = 1.0 / np.sqrt(H)
+        G = 4 * H
+        self.W_ih = rng.uniform(-k, k, (G, D)).astype(self.dtype)
+        self.W_hh = rng.uniform(-k, k, (G, H)).astype(self.dtype)
         self.b_ih = rng.uniform(-k, k, G).astype(self.dtype)
         self.b_hh = rng.uniform(-k, k, G).astype(self.dtype)
-        self._order = _gate_order(hidden_size)
+        self._order = _gate_order(H)
         self._sign = np.ones((G, 1), dtype=self.dtype)
-        self._sign[: 3 * hidden_size] = -1.0
+        self._sign[: 3 * H] = -1.0
         self.grads: Params = {}
         self.grad_state: tuple[Array, Array] | None = None
         self._cache: _Cache | None = None
@@ -299,15 +310,7 @@ class LSTM:
             raise ValueError("backward called before forward: run forward first")
         T, B, D = cache.X.shape
         H = self.hidden_size
-        dh = np.zeros((B, H), dtype=self.dtype)
-        dc = np.zeros((B, H), dtype=self.dtype)
-        if dH is not None:
-            dH = _as_finite("dH", dH, (B, T, H), self.dtype)
-        if dh_T is not None:
-            dh[:] = _as_finite("dh_T", dh_T, (B, H), self.dtype)
-        if dc_T is not None:
-            dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
-
+        dH, dh, dc = self._incoming(dH, dh_T, dc_T, B, T)
         gates, c, tanh_c = cache.gates, cache.c, cache.tanh_c
         # Columns, as in forward: dL/dh_t and dL/dc_t are (H, B).
         dh, dc = np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
@@ -332,6 +335,22 @@ class LSTM:
         }
         dX = (dZ.T @ cache.W_ih).reshape(T, B, D)  # (T, B, D)
         return np.ascontiguousarray(dX.transpose(1, 0, 2))  # (B, T, D)
+
+    def _incoming(
+        self, dH: Any, dh_T: Any, dc_T: Any, batch: int, time: int
+    ) -> tuple[Array | None, Array, Array]:
+        """:meth:`backward`'s arguments, checked: ``dH`` (or ``None``) and ``dh``, ``dc``, the
+        gradients arriving at ``h_T`` and ``c_T``, ``(batch, hidden)`` (zeros for ``None``)."""
+        H = self.hidden_size
+        dh = np.zeros((batch, H), dtype=self.dtype)
+        dc = np.zeros((batch, H), dtype=self.dtype)
+        if dH is not None:
+            dH = _as_finite("dH", dH, (batch, time, H), self.dtype)
+        if dh_T is not None:
+            dh[:] = _as_finite("dh_T", dh_T, (batch, H), self.dtype)
+        if dc_T is not None:
+            dc[:] = _as_finite("dc_T", dc_T, (batch, H), self.dtype)
+        return dH, dh, dc
 
     def gate_values(self) -> dict[str, Array]:
         """The last forward pass's gates ``i, f, g, o``, each ``(batch, time, hidden)``."""
