@@ -72,7 +72,8 @@ def test_main_prints_both_thread_counts(capsys):
     assert "threads (OpenBLAS = torch): 1, 2" in out
     assert "medians of 3 rounds of blocks of 1" in out
     assert "2, 3, 4, 5" in out and "fused NumPy" in out
-    assert "2, 3, 4, 5, 2 thr., forward+backward: fast " in out and "fast/floor" in out
+    assert "size 2, 3, 4, 5 (batch, time, input, hidden), FastLSTM:" in out
+    assert "  2 threads, fwd+bwd: " in out and "x its floor" in out
 
 
 @pytest.mark.parametrize("argv", [["--sizes", "1,2,3"], ["--sizes", "a,b,c,d"]])
