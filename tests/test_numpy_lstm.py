@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from lstmbook.config import TrainConfig
 from lstmbook.exercises.numpy_lstm import check_cell_backward, check_four_matrices, check_sigmoid
-from lstmbook.gradcheck import check_lstm_gradients, compare_with_torch, gradient_check
 from lstmbook.four_matrix import FourMatrixCell
+from lstmbook.gradcheck import check_lstm_gradients, compare_with_torch, gradient_check
 from lstmbook.numpy_lstm import LSTM
 from lstmbook.numpy_nn import (
     Adam,
