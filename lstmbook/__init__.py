@@ -1,8 +1,9 @@
 """lstmbook: the small package behind LSTM Book, one idea per module.
 
 - ``gates``: a gate, memory decay and the one-unit LSTM cell step, in scalars (ch. 1)
-- ``numpy_lstm``: the source's four-matrix cell and the fused NumPy LSTM, forward and backward (ch.
-  2)
+- ``four_matrix``: the source article's LSTM cell, four weight matrices, forward only (ch. 2)
+- ``numpy_lstm``: the fused NumPy LSTM layer, forward and backward, and nn.LSTM's parameters (ch. 2)
+- ``recurrence``: the NumPy layers' loops over time, one step's arithmetic written once (ch. 2)
 - ``numpy_fast``: FastLSTM, the same layer computed faster (rows, one tanh, threads over the
   batch) (ch. 2)
 - ``numpy_nn``: just enough NumPy to train it: Linear, cross_entropy, clip_grad_norm, Adam,
@@ -71,8 +72,9 @@
 
 Symbols used throughout: ``B`` batch, ``T`` time steps, ``D`` (or ``I``) input features, ``H``
 hidden units, ``G`` gate blocks; ``W_ih`` (NumPy) is ``weight_ih`` (torch), shape ``(G*H, D)``.
-The NumPy chapters' modules (``gates``, ``numpy_lstm``, ``numpy_nn``, ``config``, ``gradcheck``,
-``data``, ``explorer_plots``) load neither torch nor ipywidgets (``tests/test_import_layers.py``).
+The NumPy chapters' modules (``gates``, ``four_matrix``, ``numpy_lstm``, ``recurrence``,
+``numpy_fast``, ``numpy_nn``, ``config``, ``gradcheck``, ``data``, ``explorer_plots``) load
+neither torch nor ipywidgets (``tests/test_import_layers.py``).
 """
 
 __version__ = "0.1.0"

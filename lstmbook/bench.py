@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import textwrap
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,8 +41,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmbook.four_matrix import FourMatrixCell
 from lstmbook.numpy_fast import FastLSTM
-from lstmbook.numpy_lstm import LSTM, FourMatrixCell
+from lstmbook.numpy_lstm import LSTM
 
 #: (batch, time, input, hidden): the two sizes of the speed goal.
 DEFAULT_SIZES = ((64, 100, 64, 128), (128, 200, 128, 256))
@@ -290,34 +292,52 @@ def format_table(timings: Sequence[Timing]) -> str:
     return repr(Table(HEADERS, table_rows(timings), digits=2))
 
 
-def goal_lines(timings: Sequence[Timing]) -> list[str]:
-    """One line per size, thread count and mode: the fast layer's ratio to torch against
-    :data:`GOAL`, and its distance to the floor (its time over the products-only time); then a
-    warning wherever torch got slower with more threads, the sign of a busy machine."""
+def goal_lines(timings: Sequence[Timing], width: int = 79) -> list[str]:
+    r"""The verdicts on :data:`GOAL`, as lines of at most ``width`` characters.
+
+    For each size a heading, then one line per thread count and mode: the fast layer's ratio
+    to torch, whether it meets the goal, and its distance to the floor (its time over the
+    products-only time); then a warning wherever torch got slower with more threads, the sign
+    of a busy machine.
+
+    >>> t = [Timing((1, 2, 3, 4), 1, "fast NumPy", "forward", 3.0, 1.5),
+    ...      Timing((1, 2, 3, 4), 1, "products only", "forward", 1.0, 0.5)]
+    >>> print(*goal_lines(t), sep="\n")
+    size 1, 2, 3, 4 (batch, time, input, hidden), FastLSTM:
+      1 thread, fwd: 1.50x torch, misses the goal (1.2x); 3.00x its floor
+    """
     by_key = {(t.size, t.threads, t.implementation, t.mode): t for t in timings}
-    lines = []
-    for (size, n, implementation, mode), t in by_key.items():
-        floor = by_key.get((size, n, "products only", mode))
-        if implementation != "fast NumPy":
-            continue
-        verdict = "meets" if t.ratio <= GOAL[mode] else "misses"
-        line = f"{', '.join(map(str, size))}, {n} thr., {mode}: fast {t.ratio:.2f}x torch"
-        line += f" ({verdict} {GOAL[mode]}x)"
-        if floor is not None:
-            line += f", floor {floor.ratio:.2f}x, fast/floor {t.median_s / floor.median_s:.2f}"
-        lines.append(line)
     torch_s = {
         (t.size, t.threads, t.mode): t.median_s
         for t in timings
         if t.implementation == IMPLEMENTATIONS[-1]
     }
-    for (size, n, mode), seconds in torch_s.items():
-        one = torch_s.get((size, 1, mode))
-        if n > 1 and one is not None and seconds > one:
-            lines.append(
-                f"{', '.join(map(str, size))}, {mode}: torch was slower with {n} threads than"
-                f" with 1; the machine is busy, and the ratios at {n} threads mean little"
-            )
+    lines = []
+    for size in dict.fromkeys(t.size for t in timings):
+        body = []
+        for (at, n, implementation, mode), t in by_key.items():
+            if at != size or implementation != "fast NumPy":
+                continue
+            verdict = "meets" if t.ratio <= GOAL[mode] else "misses"
+            short = "fwd" if mode == "forward" else "fwd+bwd"
+            line = f"{n} thread{'s' * (n > 1)}, {short}: {t.ratio:.2f}x torch, {verdict} the goal"
+            line += f" ({GOAL[mode]}x)"
+            floor = by_key.get((size, n, "products only", mode))
+            if floor is not None:
+                line += f"; {t.median_s / floor.median_s:.2f}x its floor"
+            body.append(line)
+        for (at, n, mode), seconds in torch_s.items():
+            one = torch_s.get((size, 1, mode))
+            if at == size and n > 1 and one is not None and seconds > one:
+                body.append(
+                    f"torch was slower with {n} threads than with 1 ({mode}): the machine was"
+                    f" busy, and the ratios at {n} threads mean little"
+                )
+        if body:
+            heading = f"size {', '.join(map(str, size))} (batch, time, input, hidden), FastLSTM:"
+            lines += textwrap.wrap(heading, width, subsequent_indent="  ")
+            for line in body:
+                lines += textwrap.wrap(line, width, initial_indent="  ", subsequent_indent="    ")
     return lines
 
 

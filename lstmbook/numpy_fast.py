@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from lstmbook.numpy_lstm import LSTM, Array, _as_finite
+from lstmbook.recurrence import _backward_rows, _forward_rows
 from lstmbook.validate import positive_int
 
 
@@ -42,86 +43,6 @@ class _FastCache:
     h: Array  # (T + 1, B, H) hidden states h_0 .. h_T
     c: Array  # (T + 1, B, H) cell states c_0 .. c_T
     tanh_c: Array  # (T, B, H) tanh(c_1) .. tanh(c_T)
-
-
-def _forward_rows(
-    gates: Array,
-    W_hh_T: Array,
-    scale: Array,
-    shift: Array,
-    h: Array,
-    c: Array,
-    tanh_c: Array,
-) -> None:
-    """The recurrence for one slice of the batch, in place.
-
-    ``gates`` ``(T, b, 4H)`` arrives holding the input projections with both biases, the
-    sigmoid gates' columns halved, and leaves holding the gate values. ``W_hh_T`` ``(H, 4H)`` is
-    halved the same way; ``scale`` and ``shift`` ``(4H,)`` are 1/2 and 1/2 for the sigmoid gates,
-    1 and 0 for g. Fills ``h[1:]``, ``c[1:]`` and ``tanh_c`` ``(T, b, H)`` from ``h[0]``, ``c[0]``.
-    """
-    T, B, G = gates.shape
-    H = G // 4
-    hW = np.empty((B, G), dtype=gates.dtype)
-    ig = np.empty((B, H), dtype=gates.dtype)
-    for t in range(T):
-        z = gates[t]
-        np.matmul(h[t], W_hh_T, out=hW)
-        z += hW  # z_i / 2, z_f / 2, z_g, z_o / 2
-        np.tanh(z, out=z)
-        # sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f, o; g is tanh(z_g)
-        z *= scale
-        z += shift
-        i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
-        np.multiply(f, c[t], out=c[t + 1])
-        np.multiply(i, g, out=ig)
-        c[t + 1] += ig
-        np.tanh(c[t + 1], out=tanh_c[t])
-        np.multiply(o, tanh_c[t], out=h[t + 1])
-
-
-def _backward_rows(
-    gates: Array,
-    c: Array,
-    tanh_c: Array,
-    W_hh: Array,
-    dH: Array | None,
-    dh: Array,
-    dc: Array,
-    dZ: Array,
-) -> None:
-    """The backward recurrence for one slice of the batch, rows, gate order i|f|g|o.
-
-    ``dH`` ``(T, b, H)`` (or ``None``) is the loss's gradient with respect to every ``h_t``;
-    ``dh``, ``dc`` ``(b, H)`` arrive at ``h_T``, ``c_T`` and leave holding ``dL/dh_0``,
-    ``dL/dc_0``. Every step's ``dL/dz_t`` goes into ``dZ[t]`` ``(b, 4H)``.
-    """
-    T, B, G = gates.shape
-    H = G // 4
-    tmp = np.empty((B, H), dtype=gates.dtype)
-    slope = np.empty((B, G), dtype=gates.dtype)
-    for t in range(T - 1, -1, -1):
-        a, dz = gates[t], dZ[t]
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        if dH is not None:
-            dh += dH[t]
-        np.multiply(dh, tanh_c[t], out=dz[:, 3 * H :])  # dL/do
-        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
-        np.subtract(1.0, tmp, out=tmp)
-        tmp *= o
-        tmp *= dh
-        dc += tmp  # dL/dc_t
-        np.multiply(dc, g, out=dz[:, :H])  # dL/di
-        np.multiply(dc, c[t], out=dz[:, H : 2 * H])  # dL/df
-        np.multiply(dc, i, out=dz[:, 2 * H : 3 * H])  # dL/dg
-        # s' = s - s^2 (i, f, o), tanh' = 1 - g^2
-        np.multiply(a, a, out=slope)
-        np.subtract(a[:, : 2 * H], slope[:, : 2 * H], out=slope[:, : 2 * H])
-        np.subtract(1.0, slope[:, 2 * H : 3 * H], out=slope[:, 2 * H : 3 * H])
-        np.subtract(o, slope[:, 3 * H :], out=slope[:, 3 * H :])
-        dz *= slope
-        dc *= f
-        np.matmul(dz, W_hh, out=dh)  # dL/dh_{t-1}
 
 
 class FastLSTM(LSTM):
@@ -138,18 +59,11 @@ class FastLSTM(LSTM):
     True
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        seed: int | None = None,
-        dtype: Any = np.float32,
-        threads: int = 1,
-    ) -> None:
-        super().__init__(input_size, hidden_size, seed=seed, dtype=dtype)
+    def __init__(self, *args: Any, threads: int = 1, **kwargs: Any) -> None:
+        """:class:`~lstmbook.numpy_lstm.LSTM`'s arguments, and ``threads``."""
         self.threads = positive_int("threads", threads)
-        H = hidden_size
+        super().__init__(*args, **kwargs)
+        H = self.hidden_size
         half = np.ones(4 * H, dtype=self.dtype)
         half[: 2 * H] = half[3 * H :] = 0.5  # the sigmoid gates i, f, o
         self._half = half
@@ -218,16 +132,8 @@ class FastLSTM(LSTM):
             raise ValueError("backward called before forward: run forward first")
         T, B, G = cache.gates.shape
         H, D = self.hidden_size, self.input_size
-        dh = np.zeros((B, H), dtype=self.dtype)
-        dc = np.zeros((B, H), dtype=self.dtype)
-        dH_tm = None
-        if dH is not None:
-            dH = _as_finite("dH", dH, (B, T, H), self.dtype)
-            dH_tm = np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
-        if dh_T is not None:
-            dh[:] = _as_finite("dh_T", dh_T, (B, H), self.dtype)
-        if dc_T is not None:
-            dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
+        dH, dh, dc = self._incoming(dH, dh_T, dc_T, B, T)
+        dH_tm = None if dH is None else np.ascontiguousarray(dH.transpose(1, 0, 2))  # (T, B, H)
         dZ = np.empty((T, B, G), dtype=self.dtype)
 
         def job(s: slice) -> None:

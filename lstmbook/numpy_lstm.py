@@ -16,16 +16,15 @@ i, f, o, g, so that the three sigmoid gates sit side by side and one ``exp`` cal
 three; their rows negated, so that the products give ``-z`` ready for ``exp(-z)``; and vectors
 as columns ``(features, batch)``, so that every gate's block is contiguous in memory.
 
-What is here:
+What is here: :class:`LSTM`, the fused layer, forward and backward through time, float32 or
+float64, loadable from and convertible to ``nn.LSTM``, and the array checks the NumPy modules
+share. Elsewhere:
 
-- :class:`FourMatrixCell`: the source article's cell, four weight matrices applied to
-  ``concat([x, h_prev])``, forward only (kept to compare with, and to benchmark).
-- :class:`LSTM`: the fused layer, forward and backward through time, float32 or float64,
-  loadable from and convertible to ``nn.LSTM``.
-- the chapter's exercise checkers are in :mod:`lstmbook.exercises.numpy_lstm`.
-
-Training it is :mod:`lstmbook.numpy_nn`; the comparison with PyTorch is
-:func:`lstmbook.gradcheck.compare_with_torch`.
+- its loops over time: :mod:`lstmbook.recurrence`;
+- the source article's cell it starts from: :class:`lstmbook.four_matrix.FourMatrixCell`;
+- training it: :mod:`lstmbook.numpy_nn`; the comparison with PyTorch:
+  :func:`lstmbook.gradcheck.compare_with_torch`; the chapter's exercise checkers:
+  :mod:`lstmbook.exercises.numpy_lstm`.
 """
 
 from __future__ import annotations
@@ -36,10 +35,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lstmbook.recurrence import _backward_steps, _forward_steps
 from lstmbook.validate import positive_int
 
 if TYPE_CHECKING:  # torch is imported only where it is used: importing it takes seconds.
     import torch
+
+    from lstmbook.four_matrix import FourMatrixCell
 
 Array = NDArray[np.floating]
 State = tuple[Array, Array]  # (h, c)
@@ -87,29 +89,16 @@ def _as_finite(
     return array
 
 
-def _source_sigmoid(x: Array) -> Array:
-    """The source's sigmoid: the input clipped to [-250, 250], so that ``exp`` never overflows."""
-    return 1 / (1 + np.exp(-np.clip(x, -250, 250)))
+def _gate_order(hidden_size: int) -> NDArray[np.intp]:
+    """Row indices that turn PyTorch's gate order i|f|g|o into i|f|o|g, and back (it is its own
+    inverse: it swaps the last two blocks)."""
+    H = hidden_size
+    return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
 
 
-class FourMatrixCell:
-    """The source article's LSTM cell: four weight matrices, each applied to ``[x, h_prev]``.
-
-    It follows the source's code: vectors are rows, ``x`` has shape ``(batch, input_size)``,
-    ``h`` and ``c`` have shape ``(batch, hidden_size)``, and each gate computes
-    ``np.dot(np.concatenate([x, h_prev], axis=1), W) + b`` with its own weight ``W`` of shape
-    ``(input_size + hidden_size, hidden_size)`` and bias ``b`` of shape ``(1, hidden_size)``:
-    ``W_f, W_i, W_c, W_o`` and ``b_f, b_i, b_c, b_o`` (``c`` is the candidate memory, which
-    PyTorch calls ``g``). The weights are standard normal times 0.01 and the biases zero, as in
-    the source (which draws from NumPy's global generator; here ``seed`` seeds a generator of
-    its own), and the sigmoid clips its input to [-250, 250] as the source's does. Forward only:
-    the source has no backward pass.
-
-    >>> cell = FourMatrixCell(3, 2, seed=0)
-    >>> h, c = cell.forward(np.ones((1, 3)), np.zeros((1, 2)), np.zeros((1, 2)))
-    >>> h.shape, c.shape, cell.W_f.shape, cell.b_f.shape
-    ((1, 2), (1, 2), (5, 2), (1, 2))
-    """
+class _Layer:
+    """What every NumPy LSTM layer here starts from: its checked sizes and dtype, and parameters
+    drawn by :meth:`_init_parameters` from a generator seeded with ``seed``."""
 
     def __init__(
         self,
@@ -121,142 +110,11 @@ class FourMatrixCell:
     ) -> None:
         self.input_size = positive_int("input_size", input_size)
         self.hidden_size = positive_int("hidden_size", hidden_size)
-        dtype = _check_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        shape = (input_size + hidden_size, hidden_size)
-        # As in the source: standard normal weights times 0.01, zero biases of shape (1, H).
-        self.W_f = (rng.standard_normal(shape) * 0.01).astype(dtype)
-        self.W_i = (rng.standard_normal(shape) * 0.01).astype(dtype)
-        self.W_c = (rng.standard_normal(shape) * 0.01).astype(dtype)
-        self.W_o = (rng.standard_normal(shape) * 0.01).astype(dtype)
-        self.b_f = np.zeros((1, hidden_size), dtype=dtype)
-        self.b_i = np.zeros((1, hidden_size), dtype=dtype)
-        self.b_c = np.zeros((1, hidden_size), dtype=dtype)
-        self.b_o = np.zeros((1, hidden_size), dtype=dtype)
+        self.dtype = _check_dtype(dtype)
+        self._init_parameters(np.random.default_rng(seed))
 
-    def forward(self, x: Array, h_prev: Array, c_prev: Array) -> State:
-        """One step: ``x`` ``(batch, input_size)``, state ``(batch, hidden_size)`` -> ``(h, c)``."""
-        combined = np.concatenate([x, h_prev], axis=1)  # (batch, input + hidden)
-        f = _source_sigmoid(np.dot(combined, self.W_f) + self.b_f)  # forget gate
-        i = _source_sigmoid(np.dot(combined, self.W_i) + self.b_i)  # input gate
-        c_tilde = np.tanh(np.dot(combined, self.W_c) + self.b_c)  # candidate
-        c = f * c_prev + i * c_tilde
-        o = _source_sigmoid(np.dot(combined, self.W_o) + self.b_o)  # output gate
-        h = o * np.tanh(c)
-        return h, c
-
-    def forward_sequence(self, X: Array) -> Array:
-        """The cell looped over time from a zero state, as the source's ``SimpleLSTM`` does.
-
-        ``X`` has shape ``(batch, time, input_size)``; returns ``H`` ``(batch, time, hidden_size)``.
-        """
-        batch, time, _ = X.shape
-        h = np.zeros((batch, self.hidden_size), dtype=self.W_f.dtype)
-        c = np.zeros_like(h)
-        H = np.empty((batch, time, self.hidden_size), dtype=h.dtype)
-        for t in range(time):
-            h, c = self.forward(X[:, t], h, c)
-            H[:, t] = h
-        return H
-
-
-def _forward_steps(
-    gates: Array,
-    W_hh: Array,
-    h: Array,
-    c: Array,
-    tanh_c: Array,
-) -> None:
-    """The recurrence of :meth:`LSTM.forward`, in place, vectors as columns ``(features, B)``.
-
-    ``gates`` ``(T, 4H, B)`` holds every step's input projection with both biases, rows
-    i|f|o|g, the sigmoid gates' rows negated; ``W_hh`` ``(4H, H)`` is ordered and negated the
-    same way. Fills ``gates`` with the gate values, ``h[1:]`` and ``c[1:]`` ``(T, H, B)`` with
-    the states from ``h[0]``, ``c[0]``, and ``tanh_c`` with ``tanh(c_1) .. tanh(c_T)``.
-    """
-    T, G, B = gates.shape
-    H = G // 4
-    # (T, H, B) each
-    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
-    sigmoid_gates = gates[:, : 3 * H]  # (T, 3H, B): i, f, o side by side
-    hW = np.empty((G, B), dtype=gates.dtype)  # W_hh h_{t-1}, rows negated
-    ig = np.empty((H, B), dtype=gates.dtype)  # i_t * g_t
-    # exp(-z) = inf for z < -88 in float32: then 1 / (1 + inf) = 0, exactly.
-    with np.errstate(over="ignore"):
-        for t in range(T):
-            np.matmul(W_hh, h[t], out=hW)
-            gates[t] += hW  # (-z_i, -z_f, -z_o, z_g)
-            s = sigmoid_gates[t]
-            np.exp(s, out=s)  # i, f, o = 1 / (1 + exp(-z)) in three calls
-            s += 1.0
-            np.reciprocal(s, out=s)
-            np.tanh(g[t], out=g[t])
-            # c_t = f * c_{t-1} + i * g
-            np.multiply(f[t], c[t], out=c[t + 1])
-            np.multiply(i[t], g[t], out=ig)
-            c[t + 1] += ig
-            np.tanh(c[t + 1], out=tanh_c[t])
-            np.multiply(o[t], tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
-
-
-def _backward_steps(
-    gates: Array,
-    c: Array,
-    tanh_c: Array,
-    W_hh: Array,
-    dH: Array | None,
-    dh: Array,
-    dc: Array,
-    dZ: Array,
-) -> None:
-    """The recurrence of :meth:`LSTM.backward`, vectors as columns ``(features, B)``.
-
-    ``gates``, ``c`` and ``tanh_c`` are what :func:`_forward_steps` left, ``W_hh`` ``(4H, H)``
-    its rows in order i|f|o|g (not negated). ``dH`` ``(T, H, B)`` (or ``None``) is the loss's
-    gradient with respect to every ``h_t``; ``dh``, ``dc`` ``(H, B)`` arrive at ``h_T``,
-    ``c_T`` and leave holding ``dL/dh_0``, ``dL/dc_0``. Every step's ``dL/dz_t`` goes into
-    ``dZ[:, t]`` ``(4H, T, B)``.
-    """
-    T, G, B = gates.shape
-    H = G // 4
-    # (T, H, B) each
-    i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
-    dz = np.empty((4 * H, B), dtype=gates.dtype)  # dL/dz_t of one step
-    di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B)
-    W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, 4H)
-    tmp = np.empty((H, B), dtype=gates.dtype)
-    slope = np.empty((4 * H, B), dtype=gates.dtype)  # sigma' and tanh'
-    for t in range(T - 1, -1, -1):
-        if dH is not None:
-            dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
-        # h_t = o * tanh(c_t): into the output gate and the cell state.
-        np.multiply(dh, tanh_c[t], out=do)
-        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
-        np.subtract(1.0, tmp, out=tmp)
-        tmp *= o[t]
-        tmp *= dh
-        # dL/dc_t = f_{t+1} dL/dc_{t+1} + dh * o * (1 - tanh(c_t)^2)
-        dc += tmp
-        # c_t = f * c_{t-1} + i * g
-        np.multiply(dc, g[t], out=di)
-        np.multiply(dc, c[t], out=df)
-        np.multiply(dc, i[t], out=dg)
-        # Nonlinearities: s' = s - s^2 (i, f, o), tanh' = 1 - g^2.
-        np.multiply(gates[t], gates[t], out=slope)
-        np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
-        np.subtract(1.0, slope[3 * H :], out=slope[3 * H :])
-        dz *= slope
-        # the constant error carousel: dL/dc_{t-1} = f_t * dL/dc_t
-        dc *= f[t]
-        np.matmul(W_hh_T, dz, out=dh)  # dL/dh_{t-1} through the recurrence
-        dZ[:, t] = dz
-
-
-def _gate_order(hidden_size: int) -> NDArray[np.intp]:
-    """Row indices that turn PyTorch's gate order i|f|g|o into i|f|o|g, and back (it is its own
-    inverse: it swaps the last two blocks)."""
-    H = hidden_size
-    return np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
+    def _init_parameters(self, rng: np.random.Generator) -> None:
+        raise NotImplementedError
 
 
 @dataclass
@@ -272,7 +130,7 @@ class _Cache:
     W_hh: Array  # (4H, H) rows in order i|f|o|g
 
 
-class LSTM:
+class LSTM(_Layer):
     """A one-layer LSTM over a batch of sequences, forward and backward, in NumPy.
 
     It computes what ``torch.nn.LSTM(input_size, hidden_size, batch_first=True)`` computes,
@@ -311,27 +169,17 @@ class LSTM:
     ((2, 4, 3), (20, 3))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        seed: int | None = None,
-        dtype: Any = np.float32,
-    ) -> None:
-        self.input_size = positive_int("input_size", input_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.dtype = _check_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        k = 1.0 / np.sqrt(hidden_size)
-        G = 4 * hidden_size
-        self.W_ih = rng.uniform(-k, k, (G, input_size)).astype(self.dtype)
-        self.W_hh = rng.uniform(-k, k, (G, hidden_size)).astype(self.dtype)
+    def _init_parameters(self, rng: np.random.Generator) -> None:
+        D, H = self.input_size, self.hidden_size
+        k = 1.0 / np.sqrt(H)
+        G = 4 * H
+        self.W_ih = rng.uniform(-k, k, (G, D)).astype(self.dtype)
+        self.W_hh = rng.uniform(-k, k, (G, H)).astype(self.dtype)
         self.b_ih = rng.uniform(-k, k, G).astype(self.dtype)
         self.b_hh = rng.uniform(-k, k, G).astype(self.dtype)
-        self._order = _gate_order(hidden_size)
+        self._order = _gate_order(H)
         self._sign = np.ones((G, 1), dtype=self.dtype)
-        self._sign[: 3 * hidden_size] = -1.0
+        self._sign[: 3 * H] = -1.0
         self.grads: Params = {}
         self.grad_state: tuple[Array, Array] | None = None
         self._cache: _Cache | None = None
@@ -462,15 +310,7 @@ class LSTM:
             raise ValueError("backward called before forward: run forward first")
         T, B, D = cache.X.shape
         H = self.hidden_size
-        dh = np.zeros((B, H), dtype=self.dtype)
-        dc = np.zeros((B, H), dtype=self.dtype)
-        if dH is not None:
-            dH = _as_finite("dH", dH, (B, T, H), self.dtype)
-        if dh_T is not None:
-            dh[:] = _as_finite("dh_T", dh_T, (B, H), self.dtype)
-        if dc_T is not None:
-            dc[:] = _as_finite("dc_T", dc_T, (B, H), self.dtype)
-
+        dH, dh, dc = self._incoming(dH, dh_T, dc_T, B, T)
         gates, c, tanh_c = cache.gates, cache.c, cache.tanh_c
         # Columns, as in forward: dL/dh_t and dL/dc_t are (H, B).
         dh, dc = np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
@@ -495,6 +335,22 @@ class LSTM:
         }
         dX = (dZ.T @ cache.W_ih).reshape(T, B, D)  # (T, B, D)
         return np.ascontiguousarray(dX.transpose(1, 0, 2))  # (B, T, D)
+
+    def _incoming(
+        self, dH: Any, dh_T: Any, dc_T: Any, batch: int, time: int
+    ) -> tuple[Array | None, Array, Array]:
+        """:meth:`backward`'s arguments, checked: ``dH`` (or ``None``) and ``dh``, ``dc``, the
+        gradients arriving at ``h_T`` and ``c_T``, ``(batch, hidden)`` (zeros for ``None``)."""
+        H = self.hidden_size
+        dh = np.zeros((batch, H), dtype=self.dtype)
+        dc = np.zeros((batch, H), dtype=self.dtype)
+        if dH is not None:
+            dH = _as_finite("dH", dH, (batch, time, H), self.dtype)
+        if dh_T is not None:
+            dh[:] = _as_finite("dh_T", dh_T, (batch, H), self.dtype)
+        if dc_T is not None:
+            dc[:] = _as_finite("dc_T", dc_T, (batch, H), self.dtype)
+        return dH, dh, dc
 
     def gate_values(self) -> dict[str, Array]:
         """The last forward pass's gates ``i, f, g, o``, each ``(batch, time, hidden)``."""
@@ -524,12 +380,6 @@ class LSTM:
         layer.b_ih = np.concatenate(b, axis=1).ravel()  # (4H,)
         layer.b_hh = np.zeros_like(layer.b_ih)
         return layer
-
-
-# --------------------------------------------------------------------------------- training
-
-
-# --------------------------------------------------------------------------------- exercises
 
 
 def _relative_error(a: ArrayLike, b: ArrayLike) -> float:

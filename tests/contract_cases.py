@@ -43,6 +43,7 @@ def build_cases() -> dict[str, dict[str, list]]:
         config,
         data,
         experiment,
+        four_matrix,
         gates,
         gradcheck,
         models,
@@ -78,7 +79,9 @@ def build_cases() -> dict[str, dict[str, list]]:
                 ("input_size", "a float", lambda: numpy_lstm.LSTM(2.0, 3)),
                 ("dtype", "int", lambda: numpy_lstm.LSTM(2, 3, dtype=np.int64)),
             ],
-            "FourMatrixCell": [("hidden_size", "zero", lambda: numpy_lstm.FourMatrixCell(2, 0))],
+        },
+        "four_matrix": {
+            "FourMatrixCell": [("hidden_size", "zero", lambda: four_matrix.FourMatrixCell(2, 0))],
         },
         "numpy_fast": {
             "FastLSTM": [

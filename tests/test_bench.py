@@ -72,7 +72,8 @@ def test_main_prints_both_thread_counts(capsys):
     assert "threads (OpenBLAS = torch): 1, 2" in out
     assert "medians of 3 rounds of blocks of 1" in out
     assert "2, 3, 4, 5" in out and "fused NumPy" in out
-    assert "2, 3, 4, 5, 2 thr., forward+backward: fast " in out and "fast/floor" in out
+    assert "size 2, 3, 4, 5 (batch, time, input, hidden), FastLSTM:" in out
+    assert "  2 threads, fwd+bwd: " in out and "x its floor" in out
 
 
 @pytest.mark.parametrize("argv", [["--sizes", "1,2,3"], ["--sizes", "a,b,c,d"]])
@@ -116,9 +117,22 @@ def test_goal_lines_judge_the_fast_layer_and_warn_of_a_busy_machine():
         bench.Timing(size, 2, "fast NumPy", "forward", 1.0, 0.5),
     ]
     lines = bench.goal_lines(timings)
-    assert lines[0] == (
-        "1, 2, 3, 4, 1 thr., forward: fast 1.50x torch (misses 1.2x), floor 0.50x, fast/floor 3.00"
-    )
-    assert lines[1] == "1, 2, 3, 4, 2 thr., forward: fast 0.50x torch (meets 1.2x)"
-    assert "torch was slower with 2 threads than with 1" in lines[2]
-    assert len(lines) == 3
+    assert lines[0] == "size 1, 2, 3, 4 (batch, time, input, hidden), FastLSTM:"
+    assert lines[1] == "  1 thread, fwd: 1.50x torch, misses the goal (1.2x); 3.00x its floor"
+    assert lines[2] == "  2 threads, fwd: 0.50x torch, meets the goal (1.2x)"
+    assert lines[3].startswith("  torch was slower with 2 threads than with 1 (forward)")
+    assert lines[4].startswith("    ")  # the warning, wrapped
+    assert len(lines) == 5
+
+
+def test_goal_lines_fit_79_columns_at_the_largest_size_and_ratios():
+    size = (1280, 2000, 1280, 2560)
+    timings = [
+        bench.Timing(size, n, implementation, mode, seconds, 12.345)
+        for n, seconds in ((1, 1.0), (16, 2.0))
+        for implementation in ("torch.nn.LSTM", "fast NumPy", "products only")
+        for mode in bench.MODES
+    ]
+    lines = bench.goal_lines(timings)
+    assert len(lines) == 1 + 4 + 2 * 2  # heading, 4 verdicts, 2 warnings of 2 lines
+    assert max(len(line) for line in lines) <= 79

@@ -14,7 +14,7 @@ NUMPY_ONLY += ["tables", "style", "validate", "config", "numpy_fast"]
 TORCH_SIDE = ["bench", "cells", "classify", "experiment", "models", "plots", "probes", "reviews"]
 TORCH_SIDE += ["tbptt", "text", "train", "listing", "progress"]
 NUMPY_ONLY += ["readable_lstm", "unrolled", "layouts", "shakespeare", "forecast", "series"]
-NUMPY_ONLY += ["ngram", "units", "forecast_lstm", "explorer_plots"]
+NUMPY_ONLY += ["ngram", "units", "forecast_lstm", "explorer_plots", "four_matrix", "recurrence"]
 TORCH_SIDE += ["charlm", "modern", "compare_modern", "recurrent_dropout", "rnn"]
 TORCH_SIDE += ["scan", "xlstm", "seeds", "text_models", "char_net", "char_model"]
 

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from lstmbook.exercises import call_reader, report, require_callable
-from lstmbook.numpy_lstm import LSTM, Array, FourMatrixCell, _relative_error
+from lstmbook.four_matrix import FourMatrixCell
+from lstmbook.numpy_lstm import LSTM, Array, _relative_error
 
 
 def _compare(name: str, got: Any, expected: Array, rtol: float) -> str | None:
