@@ -297,8 +297,8 @@ def goal_lines(timings: Sequence[Timing], width: int = 79) -> list[str]:
 
     For each size a heading, then one line per thread count and mode: the fast layer's ratio
     to torch, whether it meets the goal, and its distance to the floor (its time over the
-    products-only time); then a warning wherever torch got slower with more threads, the sign
-    of a busy machine.
+    products-only time); then a warning wherever torch got slower with more threads (other work
+    on the machine, or a size too small to share out between threads).
 
     >>> t = [Timing((1, 2, 3, 4), 1, "fast NumPy", "forward", 3.0, 1.5),
     ...      Timing((1, 2, 3, 4), 1, "products only", "forward", 1.0, 0.5)]
@@ -330,8 +330,9 @@ def goal_lines(timings: Sequence[Timing], width: int = 79) -> list[str]:
             one = torch_s.get((size, 1, mode))
             if at == size and n > 1 and one is not None and seconds > one:
                 body.append(
-                    f"torch was slower with {n} threads than with 1 ({mode}): the machine was"
-                    f" busy, and the ratios at {n} threads mean little"
+                    f"torch was slower with {n} threads than with 1 ({mode}): other work on the"
+                    " machine, or a size too small to share out, can cause that; the 1-thread"
+                    " ratios are the fairer ones"
                 )
         if body:
             heading = f"size {', '.join(map(str, size))} (batch, time, input, hidden), FastLSTM:"

@@ -107,7 +107,7 @@ def test_a_choice_of_implementations_keeps_torch_as_the_reference():
         assert t.ratio == pytest.approx(t.median_s / torch_median[t.mode], rel=1e-12)
 
 
-def test_goal_lines_judge_the_fast_layer_and_warn_of_a_busy_machine():
+def test_goal_lines_judge_the_fast_layer_and_warn_when_torch_slows_with_threads():
     size = (1, 2, 3, 4)
     timings = [
         bench.Timing(size, 1, "torch.nn.LSTM", "forward", 1.0, 1.0),
@@ -121,8 +121,7 @@ def test_goal_lines_judge_the_fast_layer_and_warn_of_a_busy_machine():
     assert lines[1] == "  1 thread, fwd: 1.50x torch, misses the goal (1.2x); 3.00x its floor"
     assert lines[2] == "  2 threads, fwd: 0.50x torch, meets the goal (1.2x)"
     assert lines[3].startswith("  torch was slower with 2 threads than with 1 (forward)")
-    assert lines[4].startswith("    ")  # the warning, wrapped
-    assert len(lines) == 5
+    assert len(lines) > 4 and all(line.startswith("    ") for line in lines[4:])  # wrapped
 
 
 def test_goal_lines_fit_79_columns_at_the_largest_size_and_ratios():
@@ -134,5 +133,5 @@ def test_goal_lines_fit_79_columns_at_the_largest_size_and_ratios():
         for mode in bench.MODES
     ]
     lines = bench.goal_lines(timings)
-    assert len(lines) == 1 + 4 + 2 * 2  # heading, 4 verdicts, 2 warnings of 2 lines
+    assert len(lines) == 1 + 4 + 2 * 3  # heading, 4 verdicts, 2 warnings of 3 lines
     assert max(len(line) for line in lines) <= 79
