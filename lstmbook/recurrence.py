@@ -115,7 +115,8 @@ def _forward_steps(
             np.reciprocal(s, out=s)
             np.tanh(g[t], out=g[t])
             # c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t)
-            _cell_update(i[t], f[t], g[t], o[t], c[t], c[t + 1], tanh_c[t], h[t + 1], ig)
+            gate = i[t], f[t], g[t], o[t]
+            _cell_update(*gate, c[t], c[t + 1], tanh_c[t], h[t + 1], ig)
 
 
 def _backward_steps(
@@ -142,6 +143,7 @@ def _backward_steps(
     i, f, o, g = (gates[:, k * H : (k + 1) * H] for k in range(4))
     dz = np.empty((4 * H, B), dtype=gates.dtype)  # dL/dz_t of one step
     di, df, do, dg = (dz[k * H : (k + 1) * H] for k in range(4))  # (H, B)
+    d_gates = di, df, dg, do  # what _into_gates writes, in its order
     W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, 4H)
     tmp = np.empty((H, B), dtype=gates.dtype)
     slope = np.empty((4 * H, B), dtype=gates.dtype)  # sigma' and tanh'
@@ -149,7 +151,7 @@ def _backward_steps(
         if dH is not None:
             dh += dH[t]  # dL/dh_t: from H[:, t] and from step t + 1
         # through h_t = o * tanh(c_t) and c_t = f * c_{t-1} + i * g
-        _into_gates(dh, dc, i[t], g[t], o[t], c[t], tanh_c[t], (di, df, dg, do), tmp)
+        _into_gates(dh, dc, i[t], g[t], o[t], c[t], tanh_c[t], d_gates, tmp)
         # Nonlinearities: s' = s - s^2 (i, f, o), tanh' = 1 - g^2.
         np.multiply(gates[t], gates[t], out=slope)
         np.subtract(gates[t, : 3 * H], slope[: 3 * H], out=slope[: 3 * H])
