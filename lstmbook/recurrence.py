@@ -14,9 +14,10 @@ gradients after it, each in a few large matrix products; what stays is the recur
   :class:`lstmbook.numpy_fast.FastLSTM` for one slice of the batch, vectors as rows
   ``(batch, features)``, PyTorch's gate order i|f|g|o, each sigmoid from one ``tanh``.
 
-The two layouts stay two loops for a measured reason (chapter 2's "make it faster" section): the
-columns keep each gate's block contiguous for the plain layer's per-gate calls, the rows let the
-fast layer make one product of every step's input projection and one ``tanh`` of all four gates.
+The two layouts stay two loops. The columns are what chapter 2 teaches, and keep each gate's
+block contiguous for the plain layer's per-gate calls; the rows let the fast layer make one
+product of every step's input projection and one ``tanh`` of all four gates. Whether that pays
+on a given machine is what chapter 2's "make it faster" section measures.
 """
 
 from __future__ import annotations
