@@ -1,4 +1,4 @@
-"""A faster NumPy LSTM: :class:`FastLSTM`, the same layer as :class:`lstmbook.numpy_lstm.LSTM`.
+"""The NumPy LSTM rearranged for speed: :class:`FastLSTM`, the same layer as ``numpy_lstm.LSTM``.
 
 Chapter 2's "make it fast" section measures each of its steps; ``python -m lstmbook.bench``
 times it against ``torch.nn.LSTM``. It computes what :class:`~lstmbook.numpy_lstm.LSTM`
