@@ -4,7 +4,7 @@
 - ``four_matrix``: the source article's LSTM cell, four weight matrices, forward only (ch. 2)
 - ``numpy_lstm``: the fused NumPy LSTM layer, forward and backward, and nn.LSTM's parameters (ch. 2)
 - ``recurrence``: the NumPy layers' loops over time, one step's arithmetic written once (ch. 2)
-- ``numpy_fast``: FastLSTM, the same layer computed faster (rows, one tanh, threads over the
+- ``numpy_fast``: FastLSTM, the same layer rearranged for speed (rows, one tanh, threads over the
   batch) (ch. 2)
 - ``numpy_nn``: just enough NumPy to train it: Linear, cross_entropy, clip_grad_norm, Adam,
   train_classifier
