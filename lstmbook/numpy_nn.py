@@ -18,8 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lstmbook import validate
-from lstmbook.config import History, TrainConfig
-from lstmbook.config import as_config as _check_config  # chapter 2's listing skips it
+from lstmbook.config import History, TrainConfig, as_config
 from lstmbook.numpy_lstm import LSTM, Array, Params, _as_finite, _check_dtype
 from lstmbook.progress import bar
 from lstmbook.validate import positive_int, real
@@ -224,8 +223,7 @@ def train_classifier(
     From ``config`` it reads ``batch_size``, ``lr``, ``clip_grad_norm`` and ``seed`` (the
     initialisation and the order of the batches); the history holds ``step_loss`` and
     ``step_grad_norm`` (before clipping)."""
-    _check_config(config)
-    config = config or TrainConfig()
+    config = as_config(config)  # None: the defaults
     hidden_size = positive_int("hidden_size", hidden_size)
     X, y = _training_data(X, y, dtype)
     if steps is None:
